@@ -1,0 +1,32 @@
+/*
+ * hash.h - streaming SHA-256.
+ *
+ * A thin wrapper so that only this module and tls.c include OpenSSL.
+ */
+#ifndef FERRY_HASH_H
+#define FERRY_HASH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define FR_SHA256_LEN 32
+#define FR_SHA256_HEX 65 /* 64 hex digits and a NUL */
+
+struct fr_sha256; /* opaque */
+
+/* Allocate a fresh context; NULL on allocation failure. */
+struct fr_sha256 *fr_sha256_new(void);
+void fr_sha256_free(struct fr_sha256 *h); /* NULL is a no-op */
+
+/* Restart the context (after a final, or to discard what was hashed). */
+void fr_sha256_reset(struct fr_sha256 *h);
+void fr_sha256_update(struct fr_sha256 *h, const void *p, size_t n);
+
+/* Finish and write 64 lowercase hex digits and a NUL into hex.  The
+ * context must be reset before it is used again. */
+void fr_sha256_final_hex(struct fr_sha256 *h, char hex[FR_SHA256_HEX]);
+
+/* True if s is exactly 64 lowercase hex digits. */
+bool fr_sha256_hex_valid(const char *s, size_t len);
+
+#endif

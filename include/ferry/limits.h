@@ -1,0 +1,62 @@
+/*
+ * limits.h - every cap and default of ferry in one place.
+ *
+ * Wire limits are part of the protocol contract (docs/PROTOCOL.md); the
+ * defaults are what ferryd uses when a flag is not given.  Tests use these
+ * same constants so a change here is a change everywhere.
+ */
+#ifndef FERRY_LIMITS_H
+#define FERRY_LIMITS_H
+
+#include <stdint.h>
+
+#define FR_PROTO_VERSION 1
+#define FR_VERSION_STRING "0.1.0"
+#define FR_CLIENT_ID "ferry/0.1"
+#define FR_SERVER_ID "ferryd/0.1"
+#define FR_ALPN "ferry/1"
+
+#define FR_DEFAULT_PORT 9533
+
+/* Frames: 4-byte big-endian length, then that many bytes of JSON. */
+#define FR_FRAME_HDR 4u
+#define FR_MAX_REQUEST 65536u     /* 1 <= L <= this for requests */
+#define FR_MAX_RESPONSE 1048576u  /* 1 <= L <= this for responses */
+
+/* Paths. */
+#define FR_PATH_MAX 4095u  /* bytes, without the terminating NUL */
+#define FR_NAME_MAX 255u   /* bytes per component */
+#define FR_PATH_DEPTH_MAX 256u /* components; 4095 bytes allow at most 2048 */
+
+/* Sizes travel as JSON numbers (doubles): integers up to 2^53-1 only. */
+#define FR_SIZE_MAX ((uint64_t)9007199254740991ull)
+
+/* JSON nesting accepted in a request before it is refused unparsed. */
+#define FR_JSON_DEPTH_MAX 16
+
+/* Listings: entries per response frame. */
+#define FR_LIST_ENTRIES_PER_FRAME 1000u
+
+/* Server defaults (flags override; see src/server/config.c). */
+#define FR_DEFAULT_MAX_CONNS 1024u
+#define FR_DEFAULT_MAX_FILE_SIZE FR_SIZE_MAX
+#define FR_DEFAULT_HANDSHAKE_TIMEOUT 10u /* seconds */
+#define FR_DEFAULT_IDLE_TIMEOUT 60u
+#define FR_DEFAULT_STALL_TIMEOUT 30u
+#define FR_DEFAULT_DRAIN_TIMEOUT 30u
+#define FR_MAX_LISTENERS 16u
+#define FR_MAX_THREADS 256u
+
+/* I/O: file reads/writes and TLS records. */
+#define FR_IO_CHUNK (256u * 1024u)  /* bytes per file read/write */
+#define FR_TLS_RECORD 16384u
+
+/* A worker gives a busy connection back to the queue after this many bytes
+ * so one fast transfer cannot monopolise a thread. */
+#define FR_STEP_QUANTUM (4u * 1024u * 1024u)
+
+/* Temporary upload files live next to their target under this prefix;
+ * clients can never address or see a component that starts with it. */
+#define FR_RESERVED_PREFIX ".ferry-part."
+
+#endif

@@ -1,0 +1,158 @@
+/*
+ * proto.h - protocol v1 messages: requests and responses as typed structs.
+ *
+ * This module is the only one that sees JSON (cJSON).  Parsers turn one
+ * frame payload into a struct and close the permissive corners of cJSON
+ * 1.7.15 themselves: escaped NULs, duplicate keys, trailing bytes, invalid
+ * UTF-8, raw control characters, deep nesting, and integers carried as
+ * doubles.  Builders append one complete frame to an fr_buf.
+ */
+#ifndef FERRY_PROTO_H
+#define FERRY_PROTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ferry/buf.h"
+#include "ferry/hash.h"
+#include "ferry/limits.h"
+
+enum fr_op {
+	FR_OP_UNKNOWN = 0, /* a string "op" we do not implement */
+	FR_OP_HELLO,
+	FR_OP_PUT,
+	FR_OP_GET,
+	FR_OP_LIST,
+	FR_OP_STAT,
+	FR_OP_DELETE,
+};
+
+/* Name of an op ("put"); "?" for FR_OP_UNKNOWN. */
+const char *fr_op_name(enum fr_op op);
+
+struct fr_request {
+	enum fr_op op;
+	char op_name[32]; /* as sent, truncated; for logs of unknown ops */
+	bool has_path;
+	char path[FR_PATH_MAX + 1]; /* NUL-terminated, checked by fr_path_check */
+	bool has_size;
+	uint64_t size; /* put: 0..FR_SIZE_MAX */
+	bool has_offset;
+	uint64_t offset; /* get/put: 0..FR_SIZE_MAX */
+	bool has_sha256;
+	char sha256[FR_SHA256_HEX]; /* put: expected hash */
+	bool overwrite;   /* put */
+	bool resume;      /* put: reserved for the resume issue */
+	bool want_sha256; /* stat: "sha256": true */
+	bool has_version;
+	int64_t version; /* hello */
+};
+
+/*
+ * Parse one request payload.  On any outcome *req is fully written (zeroed
+ * first).  Returns:
+ *   FR_OK             a well-formed request; req->op may be FR_OP_UNKNOWN
+ *                     (answer `unsupported`, keep the connection).
+ *   FR_E_BAD_REQUEST  not one JSON object, no string "op", a field of the
+ *                     wrong type, a size/offset that is negative or not an
+ *                     integer, a sha256 that is not 64 lowercase hex, a
+ *                     duplicate key, an escaped NUL outside "path" ...
+ *   FR_E_INVALID_PATH "path" breaks the path rules (including \u0000).
+ *   FR_E_TOO_LARGE    an integral size or offset above FR_SIZE_MAX.
+ * Fields that an op requires are checked too: put needs path and size, get,
+ * list, stat and delete need path.  why (may be NULL) receives a static
+ * one-line reason on error.
+ */
+int fr_request_parse(const void *payload, size_t len, struct fr_request *req,
+		     const char **why);
+
+/* ---- request builders (client) ---------------------------------------- */
+
+int fr_req_hello(struct fr_buf *out);
+int fr_req_put(struct fr_buf *out, const char *path, uint64_t size,
+	       const char *sha256 /* NULL: none */, bool overwrite);
+int fr_req_get(struct fr_buf *out, const char *path, uint64_t offset);
+int fr_req_list(struct fr_buf *out, const char *path);
+int fr_req_stat(struct fr_buf *out, const char *path, bool want_sha256);
+int fr_req_delete(struct fr_buf *out, const char *path);
+
+/* ---- responses -------------------------------------------------------- */
+
+enum fr_status { FR_ST_READY = 1, FR_ST_OK, FR_ST_ERROR };
+
+struct fr_entry {
+	char name[FR_NAME_MAX + 1];
+	bool is_dir;
+	uint64_t size;
+	int64_t mtime; /* seconds since the epoch */
+};
+
+struct fr_response {
+	enum fr_status status;
+	/* error */
+	int err;           /* enum fr_err; FR_E_PROTOCOL for an unknown code */
+	char code[32];     /* as sent */
+	char message[512]; /* as sent, control characters replaced by '?' */
+	/* ready / ok */
+	bool has_size;
+	uint64_t size;
+	bool has_offset;
+	uint64_t offset;
+	bool has_sha256;
+	char sha256[FR_SHA256_HEX];
+	bool has_path;
+	char path[FR_PATH_MAX + 1];
+	/* hello */
+	int64_t version;
+	char server[64];
+	char identity[256];
+	char perms[8];
+	/* stat */
+	bool has_type;
+	bool is_dir;
+	bool has_mtime;
+	int64_t mtime;
+	/* list: entries is heap memory owned by the response */
+	bool has_entries;
+	struct fr_entry *entries;
+	size_t n_entries;
+	bool more;
+};
+
+/* Parse one response payload (hostile input: every field is checked for
+ * type and range, list names must be single valid components).
+ * FR_OK or FR_E_PROTOCOL (why says what).  Free with fr_response_cleanup. */
+int fr_response_parse(const void *payload, size_t len,
+		      struct fr_response *resp, const char **why);
+void fr_response_cleanup(struct fr_response *resp);
+
+/* ---- response builders (server) -------------------------------------- */
+
+int fr_resp_error(struct fr_buf *out, int err, const char *message);
+/* {"status":"ready","offset":K} plus "size":N when has_size */
+int fr_resp_ready(struct fr_buf *out, bool has_size, uint64_t size,
+		  uint64_t offset);
+int fr_resp_hello(struct fr_buf *out, const char *identity,
+		  const char *perms);
+int fr_resp_put_ok(struct fr_buf *out, const char *path, uint64_t size,
+		   const char *sha256);
+int fr_resp_get_ok(struct fr_buf *out, const char *sha256);
+int fr_resp_stat_ok(struct fr_buf *out, bool is_dir, uint64_t size,
+		    int64_t mtime, const char *sha256 /* NULL: omit */);
+int fr_resp_delete_ok(struct fr_buf *out);
+
+/*
+ * Listing builder: collects entries for one frame at a time.
+ *   fr_list_add: FR_OK, or FR_AGAIN when the frame is full (flush with
+ *                more=true, then add the same entry again).
+ *   fr_list_flush: appends {"status":"ok","entries":[...],"more":more} to
+ *                out and empties the builder.
+ */
+struct fr_list_builder; /* opaque */
+struct fr_list_builder *fr_list_new(void);
+void fr_list_free(struct fr_list_builder *lb);
+int fr_list_add(struct fr_list_builder *lb, const struct fr_entry *e);
+int fr_list_flush(struct fr_list_builder *lb, struct fr_buf *out, bool more);
+
+#endif
