@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# t_idle.sh - idle connections cost memory, not threads: 200 connections
+# left idle after the handshake (and 50 TCP connections that never start
+# TLS) do not delay another client's 64 MiB transfer by more than a small
+# factor.  The server runs with only 2 worker threads, so a design that
+# parks a thread on an idle peer cannot pass.  A behaviour check, not a
+# benchmark: the bound is 3x the unloaded time plus 1 s.
+source "$(dirname "$0")/lib.sh" "$@"
+[[ -n $PROBE ]] || { fail "fr_probe not built"; finish; }
+
+make_pki
+start_server --threads 2 --handshake-timeout 60 --idle-timeout 120
+W=$T/work
+mkdir -p "$W"
+head -c 64M /dev/urandom >"$W/big.bin"
+want=$(sha "$W/big.bin")
+
+# transfer: put then get the 64 MiB file; prints the seconds taken.
+transfer() {
+	local t0=$EPOCHREALTIME rc
+	ferry_c put --overwrite "$W/big.bin" big.bin >"$W/t.out" 2>"$W/t.err" &&
+		ferry_c get --overwrite big.bin "$W/back.bin" >>"$W/t.out" 2>>"$W/t.err"
+	rc=$?
+	awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.3f\n", b - a }'
+	return "$rc"
+}
+
+# Unloaded: the best of two runs.
+t1=$(transfer) || fail "unloaded transfer failed: $(cat "$W/t.err")"
+t2=$(transfer) || fail "unloaded transfer failed: $(cat "$W/t.err")"
+base=$(awk -v a="$t1" -v b="$t2" 'BEGIN { print (a < b) ? a : b }')
+expect_eq "$want" "$(sha "$W/back.bin")" "unloaded round trip intact"
+
+# 200 idle TLS connections (handshake and a hello, then silence).
+HOLD=$T/hold.out
+probe_exec --hold 200 --seconds 60 --timeout 30 >"$HOLD" 2>&1 &
+holder=$!
+if wait_until 60 grep -q '^held 200$' "$HOLD"; then
+	pass "200 connections completed their handshake and hello"
+else
+	fail "the 200 idle connections were not all established: $(head -c 300 "$HOLD")"
+fi
+# 50 TCP connections that never send a ClientHello.
+raw_fds=()
+for ((i = 0; i < 50; i++)); do
+	exec {fd}<>"/dev/tcp/127.0.0.1/$PORT" && raw_fds+=("$fd")
+done
+expect_eq 50 "${#raw_fds[@]}" "50 silent TCP connections open"
+
+loaded=$(transfer)
+rc=$?
+expect_eq 0 "$rc" "transfer with 250 idle connections succeeds"
+expect_eq "$want" "$(sha "$W/back.bin")" "loaded round trip intact"
+expect_true "the idle connections were still held during the transfer" kill -0 "$holder"
+echo "info: 64 MiB put+get: unloaded ${base} s, with 250 idle connections ${loaded} s"
+if awk -v b="$base" -v l="$loaded" 'BEGIN { exit !(l <= 3 * b + 1) }'; then
+	pass "idle connections do not delay a transfer (${loaded} s <= 3 x ${base} s + 1 s)"
+else
+	fail "a transfer took ${loaded} s with idle connections, ${base} s without"
+fi
+
+# A new connection is still accepted and served quickly while all are held.
+t0=$EPOCHREALTIME
+expect_exit 0 ferry_c whoami
+awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { exit !(b - a < 5) }' &&
+	pass "a new client is served promptly" || fail "whoami took more than 5 s"
+
+for fd in "${raw_fds[@]}"; do exec {fd}>&-; done
+kill -TERM "$holder" 2>/dev/null
+wait "$holder" 2>/dev/null
+server_alive
+finish

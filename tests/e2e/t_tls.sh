@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# t_tls.sh - mutual TLS refusals and what the server tolerates: a client
+# without a certificate, with one from another CA, expired or not yet valid;
+# a server certificate from another CA, for another name, or expired; all
+# refused with exit 3 and one line on stderr.  A plaintext client is
+# disconnected and the server keeps serving.  ALPN and TLS version rules
+# are checked with openssl s_client.
+source "$(dirname "$0")/lib.sh" "$@"
+
+make_pki
+make_bad_certs
+start_server
+GOOD_SRV=$SRV
+GOOD_PORT=$PORT
+
+# refused DESC ARGS...: ferry ARGS whoami exits 3 with one line on stderr
+# that matches $WHY.
+refused() {
+	local desc=$1
+	shift
+	expect_exit 3 timeout 60 "$FERRY" "$@" whoami || return
+	expect_one_line "$ERR" "$desc: one line on stderr"
+	expect_grep "$WHY" "$ERR" "$desc: the message says why"
+	expect_eq "" "$(cat "$OUT")" "$desc: nothing on stdout"
+}
+
+# Sanity: the good certificates work, by IP and by name.
+expect_exit 0 ferry_c whoami
+expect_grep alice "$OUT" "good client certificate accepted"
+expect_exit 0 timeout 60 "$FERRY" -s "localhost:$PORT" --ca "$CA" --cert "$CLI_CRT" --key "$CLI_KEY" whoami
+
+# ---- the client's certificate ------------------------------------------
+WHY='cert|certificate|handshake|alert|TLS'
+refused "no client certificate" -s "$SRV" --ca "$CA"
+refused "client certificate from another CA" -s "$SRV" --ca "$CA" \
+	--cert "$PKI2/mallory.crt" --key "$PKI2/mallory.key"
+refused "expired client certificate" -s "$SRV" --ca "$CA" \
+	--cert "$PKI/expired.crt" --key "$PKI/expired.key"
+refused "not yet valid client certificate" -s "$SRV" --ca "$CA" \
+	--cert "$PKI/future.crt" --key "$PKI/future.key"
+# A server certificate is not a client certificate (no clientAuth EKU).
+refused "server certificate used as a client certificate" -s "$SRV" --ca "$CA" \
+	--cert "$SRV_CRT" --key "$SRV_KEY"
+# The refusal is at the TLS layer: the server never served a request for
+# them.  Its log must not show mallory as an identity.
+expect_no_grep 'mallory' "$SRV_LOG" "no request was served for mallory"
+
+# ---- the server's certificate ------------------------------------------
+WHY='trust|verif|issuer|--ca|certificate'
+refused "server not trusted (client has another CA)" -s "$SRV" --ca "$PKI2/ca.crt" \
+	--cert "$CLI_CRT" --key "$CLI_KEY"
+expect_grep '--ca' "$ERR" "untrusted server: the message points at --ca"
+
+start_server --cert "$PKI2/localhost.crt" --key "$PKI2/localhost.key"
+refused "server certificate from another CA" -s "$SRV" --ca "$CA" --cert "$CLI_CRT" --key "$CLI_KEY"
+stop_server "$SRV_PID"
+
+start_server --cert "$PKI/expired-srv.crt" --key "$PKI/expired-srv.key"
+WHY='expire|certificate|verif'
+refused "expired server certificate" -s "$SRV" --ca "$CA" --cert "$CLI_CRT" --key "$CLI_KEY"
+stop_server "$SRV_PID"
+
+start_server --cert "$PKI/wrongname.crt" --key "$PKI/wrongname.key"
+WHY='name|match|host|address|IP|certificate'
+refused "server certificate for another name (-s 127.0.0.1)" -s "$SRV" --ca "$CA" \
+	--cert "$CLI_CRT" --key "$CLI_KEY"
+refused "server certificate for another name (-s localhost)" -s "localhost:$PORT" --ca "$CA" \
+	--cert "$CLI_CRT" --key "$CLI_KEY"
+stop_server "$SRV_PID"
+
+# A server that is not there is a connection failure: exit 3 too.
+expect_exit 3 timeout 60 "$FERRY" -s "127.0.0.1:1" --ca "$CA" --cert "$CLI_CRT" --key "$CLI_KEY" whoami
+expect_one_line "$ERR" "connection refused: one line on stderr"
+expect_true "ferryd refuses to start with a missing certificate" \
+	bash -c '! timeout 10 "$1" --root "$2" --cert /nonexistent --key "$3" --ca "$4" --listen 127.0.0.1:0' \
+	_ "$FERRYD" "$T/root" "$SRV_KEY" "$CA"
+
+# ---- plaintext and other junk ------------------------------------------
+SRV=$GOOD_SRV
+PORT=$GOOD_PORT
+plain() {
+	local fd rc
+	exec {fd}<>"/dev/tcp/127.0.0.1/$PORT" || return 2
+	printf '%s' "$1" >&"$fd"
+	timeout 15 cat <&"$fd" >/dev/null
+	rc=$?
+	exec {fd}>&-
+	return "$rc"
+}
+expect_true "a plaintext HTTP request is disconnected" plain $'GET / HTTP/1.0\r\n\r\n'
+expect_true "a plaintext ferry frame is disconnected" plain $'\0\0\0\x0f{"op":"hello"}'
+expect_true "random bytes are disconnected" plain "$(head -c 600 /dev/urandom | tr -d '\0')"
+server_alive "ferryd survives plaintext clients"
+expect_exit 0 ferry_c whoami
+
+# ---- ALPN and protocol versions (openssl s_client by hand) ----------------
+HELLO=$'\0\0\0\x0f{"op":"hello"}'
+s_client() {
+	(
+		printf '%s' "$HELLO"
+		sleep 1
+	) | timeout 20 openssl s_client -connect "127.0.0.1:$PORT" -verify_return_error \
+		-CAfile "$CA" -cert "$CLI_CRT" -key "$CLI_KEY" -servername localhost "$@" 2>&1
+}
+s_client >"$T/s.out"
+expect_grep '"status":"ok"' "$T/s.out" "openssl s_client without ALPN is served"
+s_client -alpn ferry/1 >"$T/s.out"
+expect_grep '"status":"ok"' "$T/s.out" "s_client offering ferry/1 is served"
+expect_grep 'ALPN protocol: ferry/1' "$T/s.out" "ALPN ferry/1 is selected"
+s_client -alpn h2,http/1.1 >"$T/s.out"
+expect_no_grep '"status":"ok"' "$T/s.out" "s_client offering only other ALPN protocols is refused"
+s_client -tls1_2 >"$T/s.out"
+expect_no_grep '"status":"ok"' "$T/s.out" "TLS 1.2 is refused by default"
+s_client -cert "$PKI2/mallory.crt" -key "$PKI2/mallory.key" >"$T/s.out"
+expect_no_grep '"status":"ok"' "$T/s.out" "s_client with a foreign certificate is refused"
+stop_server "$SRV_PID"
+
+start_server --tls-min 1.2
+s_client -tls1_2 >"$T/s.out"
+expect_grep '"status":"ok"' "$T/s.out" "--tls-min 1.2 allows TLS 1.2"
+s_client -tls1_2 -cipher AES128-SHA >"$T/s.out"
+expect_no_grep '"status":"ok"' "$T/s.out" "--tls-min 1.2 still refuses CBC / RSA key exchange"
+
+finish
