@@ -1,0 +1,141 @@
+/*
+ * cli.c - command-line helpers shared by the ferry commands: option
+ * parsing of one command, usage errors, remote-path normalisation, path
+ * joining and the exit-status merge of multi-file commands.
+ *
+ * Global options and the command table live in main.c; nothing here opens a
+ * file or a socket.
+ */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+
+int cli_usage(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "ferry: %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "; see 'ferry help %s'\n", cmd);
+	return FX_USAGE;
+}
+
+int cli_cmd_opts(int argc, char **argv, bool *overwrite, bool *help,
+		 int *first)
+{
+	static const struct option with_ow[] = {
+		{"overwrite", no_argument, NULL, 'o'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const struct option *longopts = with_ow + (overwrite ? 0 : 1);
+	int c;
+
+	*help = false;
+	*first = argc;
+	if (overwrite)
+		*overwrite = false;
+	opterr = 0;
+	optind = 0; /* glibc: 0 re-initialises getopt for a new vector */
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			*overwrite = true;
+			break;
+		case 'h':
+			*help = true;
+			(void)cli_cmd_help(argv[0], stdout);
+			return FX_OK;
+		default:
+			if (optind > 0 && optind <= argc &&
+			    strncmp(argv[optind - 1], "--", 2) == 0 &&
+			    (!strcmp(argv[optind - 1] + 2, "json") ||
+			     !strcmp(argv[optind - 1] + 2, "ca") ||
+			     !strcmp(argv[optind - 1] + 2, "cert") ||
+			     !strcmp(argv[optind - 1] + 2, "key")))
+				return cli_usage(argv[0],
+						 "'%s' is a global option: "
+						 "put it before the command",
+						 argv[optind - 1]);
+			if (optopt)
+				return cli_usage(argv[0],
+						 "unknown option '-%c'", optopt);
+			return cli_usage(argv[0], "unknown option '%s'",
+					 argv[optind - 1]);
+		}
+	}
+	*first = optind;
+	return FX_OK;
+}
+
+int cli_remote(const char *cmd, const char *arg, char *out, size_t n,
+	       bool *had_slash)
+{
+	size_t len;
+
+	while (*arg == '/')
+		arg++;
+	len = strlen(arg);
+	if (had_slash)
+		*had_slash = len > 0 && arg[len - 1] == '/';
+	while (len > 0 && arg[len - 1] == '/')
+		len--;
+	if (len >= n)
+		return cli_usage(cmd, "remote path too long (%zu bytes)", len);
+	memcpy(out, arg, len);
+	out[len] = '\0';
+	return FX_OK;
+}
+
+void cli_basename(const char *path, char *out, size_t n)
+{
+	size_t end = strlen(path), start;
+
+	while (end > 0 && path[end - 1] == '/')
+		end--;
+	start = end;
+	while (start > 0 && path[start - 1] != '/')
+		start--;
+	if (n == 0)
+		return;
+	if (end - start >= n)
+		end = start + n - 1;
+	memcpy(out, path + start, end - start);
+	out[end - start] = '\0';
+}
+
+bool cli_join(char *out, size_t n, const char *dir, const char *name)
+{
+	size_t dl = strlen(dir);
+	int w;
+
+	if (dl == 0)
+		w = snprintf(out, n, "%s", name);
+	else if (dir[dl - 1] == '/')
+		w = snprintf(out, n, "%s%s", dir, name);
+	else
+		w = snprintf(out, n, "%s/%s", dir, name);
+	return w >= 0 && (size_t)w < n;
+}
+
+int cli_merge(int rc, int next)
+{
+	if (next == FX_CONN)
+		return FX_CONN;
+	return rc != FX_OK ? rc : next;
+}
+
+double cli_now(void)
+{
+	struct timespec ts;
+
+	/* CLOCK_MONOTONIC cannot fail on Linux with a valid pointer. */
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}

@@ -1,0 +1,90 @@
+/*
+ * cli.h - what the commands of the ferry client share: the global options,
+ * the exit statuses, the command entry points, and small command-line
+ * helpers (cli.c: per-command option parsing, path splitting and joining).
+ *
+ * It does not touch the network (session.h) nor format results
+ * (output.h).
+ */
+#ifndef FERRY_CLIENT_CLI_H
+#define FERRY_CLIENT_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+/* Exit statuses of ferry; the contract of issue 2, repeated in --help. */
+enum {
+	FX_OK = 0,
+	FX_REFUSED = 1,  /* the server refused or failed the operation */
+	FX_USAGE = 2,    /* bad command line or configuration */
+	FX_CONN = 3,     /* connection, TLS or protocol failure */
+	FX_CHECKSUM = 4, /* the two SHA-256 values differ */
+	FX_LOCAL = 5,    /* a local file operation failed */
+};
+
+/* Global options, resolved from flags and then the environment. */
+struct cli {
+	const char *server; /* -s / FERRY_SERVER, "HOST[:PORT]" */
+	const char *ca;     /* --ca / FERRY_CA */
+	const char *cert;   /* --cert / FERRY_CERT */
+	const char *key;    /* --key / FERRY_KEY */
+	bool json;          /* --json: one JSON object per line */
+	bool quiet;         /* -q: no progress, no success lines for put/get/rm */
+	bool progress;      /* stderr is a terminal and not -q */
+};
+
+/* Command entry points.  argv[0] is the command name; each returns an exit
+ * status (FX_*) and prints its own diagnostics. */
+int cmd_put(const struct cli *cli, int argc, char **argv);
+int cmd_get(const struct cli *cli, int argc, char **argv);
+int cmd_ls(const struct cli *cli, int argc, char **argv);
+int cmd_stat(const struct cli *cli, int argc, char **argv);
+int cmd_sum(const struct cli *cli, int argc, char **argv);
+int cmd_rm(const struct cli *cli, int argc, char **argv);
+int cmd_whoami(const struct cli *cli, int argc, char **argv);
+
+/* Print the help of one command (from the table in main.c) to f; false if
+ * there is no such command. */
+bool cli_cmd_help(const char *name, FILE *f);
+
+/*
+ * Parse the options of a command (argv[0] is its name): "--help", and
+ * "--overwrite" when overwrite is not NULL; options may appear anywhere
+ * before "--".  On return the operands are argv[*first .. argc).
+ * Returns FX_OK, or FX_USAGE after printing why; *help is set when the help
+ * was printed (the command then exits 0).
+ */
+int cli_cmd_opts(int argc, char **argv, bool *overwrite, bool *help,
+		 int *first);
+
+/* Print "ferry: CMD: <message>; see 'ferry help CMD'" and return FX_USAGE. */
+int cli_usage(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/*
+ * Turn a remote argument into a protocol path in out: leading and trailing
+ * '/' are dropped (so "/" is the root ""), nothing else is changed (the
+ * server judges the rest).  *had_slash (may be NULL) tells whether arg
+ * ended in '/'.  FX_OK, or FX_USAGE when it does not fit.
+ */
+int cli_remote(const char *cmd, const char *arg, char *out, size_t n,
+	       bool *had_slash);
+
+/* Last component of a '/'-separated path, trailing slashes ignored, into
+ * out ("" for "/" or ""). */
+void cli_basename(const char *path, char *out, size_t n);
+
+/* dir + "/" + name into out without doubling a slash; dir "" gives name.
+ * false when it does not fit. */
+bool cli_join(char *out, size_t n, const char *dir, const char *name);
+
+/* Merge the status of one more file into the command's status: the first
+ * failure is kept, but a connection failure (which stops the command)
+ * wins. */
+int cli_merge(int rc, int next);
+
+/* Monotonic clock in seconds. */
+double cli_now(void);
+
+#endif

@@ -1,0 +1,48 @@
+/*
+ * cmd_whoami.c - "ferry whoami": what the server's hello says about us
+ * (identity, permissions), the server, the protocol and the TLS session.
+ *
+ * Only the hello exchange of session.c; no further request.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "cli.h"
+#include "output.h"
+#include "session.h"
+
+int cmd_whoami(const struct cli *cli, int argc, char **argv)
+{
+	struct session s;
+	struct jline j;
+	char tls[128];
+	bool help;
+	int first, rc;
+
+	rc = cli_cmd_opts(argc, argv, NULL, &help, &first);
+	if (rc != FX_OK || help)
+		return rc;
+	if (argc - first != 0)
+		return cli_usage("whoami", "no arguments expected");
+	rc = sess_open(&s, cli);
+	if (rc != FX_OK)
+		return rc;
+	fr_tls_describe(s.tls, tls, sizeof tls);
+	if (cli->json) {
+		jl_begin(&j, stdout);
+		jl_str(&j, "identity", s.hello.identity);
+		jl_str(&j, "perms", s.hello.perms);
+		jl_str(&j, "server", s.hello.server);
+		jl_str(&j, "address", s.where);
+		jl_i64(&j, "protocol", s.hello.version);
+		jl_str(&j, "tls", tls);
+		jl_end(&j);
+	} else {
+		printf("identity: %s\nperms:    %s\nserver:   %s at %s\n"
+		       "protocol: %" PRId64 "\ntls:      %s\n",
+		       s.hello.identity, s.hello.perms, s.hello.server, s.where,
+		       s.hello.version, tls);
+	}
+	sess_close(&s);
+	return rc;
+}
