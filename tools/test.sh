@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# test.sh - build ferry and run the whole test suite, three times:
+#   build/       RelWithDebInfo: unit, style and end-to-end tests
+#   build-asan/  ASan + UBSan: the whole suite again
+#   build-tsan/  TSan: the end-to-end tests (the worker pool under load)
+# Installs missing Debian packages first (apt-get, as root).  Exits non-zero
+# if anything fails.  Run from anywhere; works from a fresh clone.
+#
+# Environment: FERRY_TEST_JOBS (default 2) build/test parallelism;
+# FERRY_TEST_SKIP_SANITIZERS=1 runs only the plain build (quick local use).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+JOBS=${FERRY_TEST_JOBS:-2}
+PACKAGES=(build-essential cmake pkg-config libssl-dev libcjson-dev libcmocka-dev openssl ca-certificates)
+
+say() { printf '\n==== %s\n' "$*"; }
+
+install_packages() {
+	local missing=() p
+	for p in "${PACKAGES[@]}"; do
+		dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+	done
+	((${#missing[@]} == 0)) && return 0
+	say "installing ${missing[*]}"
+	if [[ $(id -u) != 0 ]]; then
+		echo "missing packages (${missing[*]}); run as root or install them" >&2
+		exit 1
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+# build DIR [CMAKE ARGS...]
+build() {
+	local dir=$1
+	shift
+	say "configure $dir $*"
+	mkdir -p "$dir"
+	cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >"$dir/configure.log" 2>&1 || {
+		cat "$dir/configure.log"
+		return 1
+	}
+	say "build $dir"
+	cmake --build "$dir" -j "$JOBS"
+}
+
+failed=()
+# suite NAME DIR [CTEST ARGS...]: run ctest, keep going on failure.
+suite() {
+	local name=$1 dir=$2
+	shift 2
+	say "test $name"
+	if ! (cd "$dir" && ctest --output-on-failure -j "$JOBS" "$@"); then
+		failed+=("$name")
+	fi
+}
+
+start=$SECONDS
+install_packages
+
+build build
+suite "plain (RelWithDebInfo)" build
+
+if [[ ${FERRY_TEST_SKIP_SANITIZERS:-} != 1 ]]; then
+	export ASAN_OPTIONS=detect_leaks=1
+	export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+	build build-asan -DFERRY_SANITIZE=address,undefined
+	suite "ASan+UBSan" build-asan
+	unset ASAN_OPTIONS UBSAN_OPTIONS
+
+	export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
+	build build-tsan -DFERRY_SANITIZE=thread
+	suite "TSan (e2e)" build-tsan -L e2e
+	unset TSAN_OPTIONS
+fi
+
+say "done in $((SECONDS - start)) s"
+if ((${#failed[@]})); then
+	printf 'FAILED: %s\n' "${failed[@]}"
+	exit 1
+fi
+echo "all suites passed"
