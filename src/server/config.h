@@ -1,0 +1,43 @@
+/*
+ * config.h - ferryd's command line: one table of flags and their defaults.
+ *
+ * Does: parse argv strictly into struct config, print --help / --version.
+ * Does not: open files, bind sockets or check that paths exist.
+ */
+#ifndef FERRYD_CONFIG_H
+#define FERRYD_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ferry/limits.h"
+
+struct config {
+	const char *root;
+	const char *cert;
+	const char *key;
+	const char *ca;
+	const char *port_file;
+	const char *listen[FR_MAX_LISTENERS];
+	size_t n_listen;
+	int listen_default; /* n_listen holds the built-in defaults */
+	uint64_t threads;
+	uint64_t max_conns;
+	uint64_t max_file_size;
+	uint64_t handshake_timeout; /* seconds */
+	uint64_t idle_timeout;
+	uint64_t stall_timeout;
+	uint64_t drain_timeout;
+	int tls_min;    /* 12 or 13 */
+	int log_format; /* enum fr_log_format */
+};
+
+/*
+ * Parse argv into cfg (defaults first).  Returns FR_OK, FR_E_USAGE with one
+ * line in err, or FR_AGAIN when --help or --version was printed and the
+ * program should exit 0.  Strings in cfg point into argv.
+ */
+int config_parse(int argc, char **argv, struct config *cfg, char *err,
+		 size_t errlen);
+
+#endif

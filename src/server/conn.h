@@ -1,0 +1,85 @@
+/*
+ * conn.h - one client connection and its state machine.
+ *
+ * Does: the TLS handshake, framing of requests, dispatch to the operation
+ * table, flushing responses, error and timeout handling, closing, and the
+ * one log line per request.  Does not: wait on sockets (it returns to the
+ * reactor by parking) or touch files (operations and store.c do).
+ */
+#ifndef FERRYD_CONN_H
+#define FERRYD_CONN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ferry/buf.h"
+#include "ferry/hash.h"
+#include "ferry/proto.h"
+#include "ops.h"
+#include "pool.h"
+#include "reactor.h"
+
+struct server;
+struct fr_tls;
+
+enum conn_state {
+	CS_HANDSHAKE,    /* TLS handshake in progress */
+	CS_READ_REQUEST, /* waiting for / parsing the next request frame */
+	CS_BODY_IN,      /* the op consumes a request body (put) */
+	CS_BODY_OUT,     /* the op produces output in steps (get, list, stat) */
+	CS_CLOSING,      /* flush what is pending, then close */
+};
+
+struct conn {
+	struct pool_item item;    /* while queued in the pool */
+	struct reactor_link link; /* registry mutex */
+	enum conn_why why;        /* set by the reactor when handing over */
+
+	struct server *srv;
+	int fd;
+	struct fr_tls *tls;
+	bool busy; /* over --max-conns: answer `busy` after the handshake */
+	char peer[64];
+	char identity[256];
+	unsigned perms;
+	enum conn_state state;
+	int64_t hs_deadline;
+	size_t run_bytes; /* moved in this turn on a worker (fair share) */
+
+	struct fr_buf in;   /* request frames (and pipelined bytes) */
+	struct fr_buf out;  /* responses and get bodies */
+	struct fr_buf body; /* put: body bytes on their way to the file;
+			       get/stat: scratch for hashing */
+
+	/* the request being served */
+	struct fr_request req;
+	const struct op *op;
+	int64_t t_start;
+	uint64_t bytes;     /* body bytes moved, for the log */
+	uint64_t body_left; /* raw body bytes still to move on the wire */
+	char sha256[FR_SHA256_HEX]; /* for the log, "" if none */
+	struct fr_sha256 *sha;
+	struct op_state os;
+};
+
+/* A new connection on fd (taken over) from peer; NULL on failure (fd
+ * untouched). */
+struct conn *conn_new(struct server *srv, int fd, const char *peer,
+		      bool busy);
+
+/* Pool work function: run c until it would block, then park, re-queue or
+ * close it. */
+void conn_work(struct pool_item *it);
+
+/* Close and free a connection the caller owns (unregisters it). */
+void conn_free(struct conn *c);
+
+/* Read at most n bytes from the peer into b.  FR_OK (something read),
+ * FR_TLS_WANT_*, or a negative error (FR_E_CLOSED, FR_E_TRUNCATED ...). */
+int conn_read(struct conn *c, struct fr_buf *b, size_t n);
+
+/* True when this turn has moved FR_STEP_QUANTUM bytes: a step should
+ * return FR_AGAIN so the connection goes to the back of the queue. */
+bool conn_quantum_spent(const struct conn *c);
+
+#endif

@@ -1,0 +1,25 @@
+/*
+ * listener.h - listening sockets of ferryd.
+ *
+ * Does: resolve "ADDR:PORT", bind, listen, report the bound port, accept.
+ * Does not: speak TLS or decide whether a connection is served.
+ */
+#ifndef FERRYD_LISTENER_H
+#define FERRYD_LISTENER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Open a non-blocking listening socket on spec ("1.2.3.4:9533",
+ * "[::1]:0").  IPv6 sockets are IPV6_V6ONLY.  On success *fd is the socket
+ * and *port the bound port; on failure FR_E_USAGE with one line in err.
+ * *unsupported is set when the address family is not available here. */
+int listener_open(const char *spec, int *fd, uint16_t *port, int *unsupported,
+		  char *err, size_t errlen);
+
+/* Accept one connection: FR_OK with *cfd (non-blocking, close-on-exec,
+ * TCP_NODELAY) and the peer as "addr:port" / "[v6]:port" text; FR_AGAIN
+ * when none is waiting; FR_E_INTERNAL on other failures (errno kept). */
+int listener_accept(int lfd, int *cfd, char *peer, size_t peerlen);
+
+#endif

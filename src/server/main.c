@@ -1,0 +1,170 @@
+/*
+ * main.c - start-up and shutdown of ferryd.
+ *
+ * Does: block the signals the reactor reads, parse the configuration, load
+ * the TLS context, open the root, bind the listeners, write --port-file,
+ * start the worker pool, run the reactor on this thread, and tear it all
+ * down.  Exit status: 0 normal or graceful, 1 internal failure, 2 usage or
+ * configuration error (one line on stderr).
+ * Does not: serve connections itself.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ferry/err.h"
+#include "ferry/log.h"
+#include "ferry/tls.h"
+#include "config.h"
+#include "conn.h"
+#include "listener.h"
+#include "pool.h"
+#include "reactor.h"
+#include "server.h"
+
+/* Write "PORT\n" to path atomically (temporary name, then rename). */
+static int write_port_file(const char *path, uint16_t port, char *err,
+			   size_t errlen)
+{
+	char tmp[4096], line[16];
+	int fd = -1, n, r = FR_E_USAGE;
+
+	n = snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
+	if (n < 0 || (size_t)n >= sizeof(tmp)) {
+		snprintf(err, errlen, "--port-file: path too long");
+		return r;
+	}
+	n = snprintf(line, sizeof(line), "%u\n", port);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || write(fd, line, (size_t)n) != n || fsync(fd) != 0 ||
+	    close(fd) != 0) {
+		fd = -1;
+		snprintf(err, errlen, "--port-file '%s': %s", path,
+			 strerror(errno));
+		(void)unlink(tmp);
+		return r;
+	}
+	if (rename(tmp, path) != 0) {
+		snprintf(err, errlen, "--port-file '%s': %s", path,
+			 strerror(errno));
+		(void)unlink(tmp);
+		return r;
+	}
+	return FR_OK;
+}
+
+static void drop_conn(struct pool_item *it)
+{
+	conn_free((struct conn *)((char *)it - offsetof(struct conn, item)));
+}
+
+int main(int argc, char **argv)
+{
+	struct fr_tls_conf tc;
+	struct config cfg;
+	struct server srv;
+	char err[512];
+	int lfds[FR_MAX_LISTENERS];
+	uint16_t first_port = 0, port;
+	size_t nl = 0, i;
+	int r, unsupported, status = 2;
+	sigset_t set;
+
+	memset(&srv, 0, sizeof(srv));
+	srv.root_fd = -1;
+	/* before any thread exists, so every thread inherits the mask and
+	 * only the reactor's signalfd sees these */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0 ||
+	    signal(SIGPIPE, SIG_IGN) == SIG_ERR) {
+		fprintf(stderr, "ferryd: cannot set up signals\n");
+		return 1;
+	}
+	r = config_parse(argc, argv, &cfg, err, sizeof(err));
+	if (r == FR_AGAIN)
+		return 0;
+	if (r != FR_OK) {
+		fprintf(stderr, "ferryd: %s\n", err);
+		return 2;
+	}
+	srv.cfg = &cfg;
+	fr_log_set_format(cfg.log_format);
+
+	memset(&tc, 0, sizeof(tc));
+	tc.cert = cfg.cert;
+	tc.key = cfg.key;
+	tc.ca = cfg.ca;
+	tc.min_version = cfg.tls_min;
+	err[0] = '\0';
+	if (fr_tls_ctx_new_server(&tc, &srv.tls, err, sizeof(err)) != FR_OK) {
+		fprintf(stderr, "ferryd: %s\n", err[0] ? err : "TLS set-up failed");
+		goto out;
+	}
+	srv.root_fd = open(cfg.root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (srv.root_fd < 0) {
+		fprintf(stderr, "ferryd: --root '%s': %s\n", cfg.root,
+			strerror(errno));
+		goto out;
+	}
+	for (i = 0; i < cfg.n_listen; i++) {
+		r = listener_open(cfg.listen[i], &lfds[nl], &port, &unsupported,
+				  err, sizeof(err));
+		if (r != FR_OK && cfg.listen_default && unsupported) {
+			fr_log(FR_LOG_WARN, "skipping %s: %s", cfg.listen[i],
+			       err);
+			continue;
+		}
+		if (r != FR_OK) {
+			fprintf(stderr, "ferryd: %s\n", err);
+			goto out;
+		}
+		if (nl == 0)
+			first_port = port;
+		fr_log(FR_LOG_INFO, "listening on %s (port %u)", cfg.listen[i],
+		       port);
+		nl++;
+	}
+	if (nl == 0) {
+		fprintf(stderr, "ferryd: no address to listen on\n");
+		goto out;
+	}
+	if (cfg.port_file &&
+	    write_port_file(cfg.port_file, first_port, err, sizeof(err)) !=
+		    FR_OK) {
+		fprintf(stderr, "ferryd: %s\n", err);
+		goto out;
+	}
+	status = 1;
+	if (pool_new((unsigned)cfg.threads, conn_work, &srv.pool) != FR_OK) {
+		fprintf(stderr, "ferryd: cannot start worker threads\n");
+		goto out;
+	}
+	if (reactor_new(&srv, lfds, nl, &srv.reactor) != FR_OK) {
+		fprintf(stderr, "ferryd: cannot start the event loop\n");
+		goto out;
+	}
+	nl = 0; /* the reactor owns the listeners now */
+	fr_log(FR_LOG_INFO,
+	       "ferryd %s serving %s: %llu threads, max %llu connections, "
+	       "TLS >= 1.%d",
+	       FR_VERSION_STRING, cfg.root, (unsigned long long)cfg.threads,
+	       (unsigned long long)cfg.max_conns, cfg.tls_min - 10);
+	status = reactor_run(srv.reactor) == FR_OK ? 0 : 1;
+out:
+	/* workers first: they may still park or free connections */
+	pool_free(srv.pool, drop_conn);
+	reactor_free(srv.reactor);
+	for (i = 0; i < nl; i++)
+		close(lfds[i]);
+	if (srv.root_fd >= 0)
+		close(srv.root_fd);
+	fr_tls_ctx_free(srv.tls);
+	return status;
+}

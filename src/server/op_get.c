@@ -1,0 +1,74 @@
+/*
+ * op_get.c - the get operation: send a file.
+ *
+ * Does: open the file once (uploads replace files by rename, so this inode
+ * is a consistent snapshot), answer "ready" with size and offset, hash the
+ * first "offset" bytes without sending them, send the remaining bytes one
+ * FR_IO_CHUNK per step, then answer "ok" with the hash of all bytes.
+ * Does not: send an error frame once body bytes are under way (the
+ * connection is closed instead; the client sees a truncation).
+ */
+#include "ferry/err.h"
+#include "conn.h"
+#include "ops.h"
+#include "server.h"
+
+int op_get_start(struct conn *c)
+{
+	uint64_t off = c->req.has_offset ? c->req.offset : 0;
+	int r;
+
+	r = store_open_read(c->srv->root_fd, c->req.path, &c->os.fd,
+			    &c->os.st);
+	if (r != FR_OK)
+		return r;
+	if (off > c->os.st.size)
+		return FR_E_BAD_REQUEST;
+	if (!c->sha)
+		c->sha = fr_sha256_new();
+	if (!c->sha)
+		return FR_E_INTERNAL;
+	fr_sha256_reset(c->sha);
+	c->os.size = c->os.st.size;
+	c->os.offset = off;
+	c->os.pos = 0;
+	if (fr_resp_ready(&c->out, true, c->os.size, off) != FR_OK)
+		return FR_E_INTERNAL;
+	c->body_left = c->os.size - off;
+	c->state = CS_BODY_OUT;
+	return FR_AGAIN;
+}
+
+int op_get_step(struct conn *c)
+{
+	struct op_state *os = &c->os;
+	uint64_t n = os->size - os->pos;
+	size_t got = 0;
+	uint8_t *p;
+	int r;
+
+	if (os->pos < os->offset) {
+		r = op_hash_file(c, os->offset);
+		return r < 0 ? r : FR_AGAIN;
+	}
+	if (n > 0) {
+		if (n > FR_IO_CHUNK)
+			n = FR_IO_CHUNK;
+		if (fr_buf_reserve(&c->out, (size_t)n, &p) != FR_OK)
+			return FR_E_INTERNAL;
+		r = store_read(os->fd, p, (size_t)n, &got);
+		if (r != FR_OK)
+			return r;
+		if (got == 0)
+			return FR_E_IO_ERROR; /* the file shrank under us */
+		fr_sha256_update(c->sha, p, got);
+		fr_buf_commit(&c->out, got);
+		os->pos += got;
+		c->body_left -= got;
+		c->bytes += got;
+		return FR_AGAIN;
+	}
+	fr_sha256_final_hex(c->sha, c->sha256);
+	return fr_resp_get_ok(&c->out, c->sha256) == FR_OK ? FR_OK
+							  : FR_E_INTERNAL;
+}

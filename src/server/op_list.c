@@ -1,0 +1,62 @@
+/*
+ * op_list.c - the list operation.
+ *
+ * Does: read a directory through store_list (sorted, filtered) and send it
+ * in frames of up to FR_LIST_ENTRIES_PER_FRAME entries, one frame per step
+ * so the output buffer stays bounded; "more" is false only on the last
+ * frame, and an empty directory gives one frame with no entries.
+ * Does not: recurse.
+ */
+#include <string.h>
+
+#include "ferry/err.h"
+#include "conn.h"
+#include "ops.h"
+#include "server.h"
+
+int op_list_start(struct conn *c)
+{
+	int r = store_list(c->srv->root_fd, c->req.path, &c->os.entries,
+			   &c->os.n_entries);
+
+	if (r != FR_OK)
+		return r;
+	c->os.next = 0;
+	c->os.lb = fr_list_new();
+	if (!c->os.lb)
+		return FR_E_INTERNAL;
+	c->state = CS_BODY_OUT;
+	return FR_AGAIN;
+}
+
+int op_list_step(struct conn *c)
+{
+	struct op_state *os = &c->os;
+	struct fr_entry e;
+	int r;
+
+	while (os->next < os->n_entries) {
+		const struct store_entry *s = &os->entries[os->next];
+		size_t n = strlen(s->name);
+
+		memset(&e, 0, sizeof(e));
+		if (n > FR_NAME_MAX) {
+			os->next++; /* cannot happen: store checked it */
+			continue;
+		}
+		memcpy(e.name, s->name, n + 1);
+		e.is_dir = s->is_dir;
+		e.size = s->size;
+		e.mtime = s->mtime;
+		r = fr_list_add(os->lb, &e);
+		if (r == FR_AGAIN) /* frame full: send it, re-add e next step */
+			return fr_list_flush(os->lb, &c->out, true) == FR_OK
+				       ? FR_AGAIN
+				       : FR_E_INTERNAL;
+		if (r != FR_OK)
+			return FR_E_INTERNAL;
+		os->next++;
+	}
+	return fr_list_flush(os->lb, &c->out, false) == FR_OK ? FR_OK
+							      : FR_E_INTERNAL;
+}

@@ -1,0 +1,76 @@
+/*
+ * ops.c - the operation table and what operations share.
+ *
+ * Does: map a request op to its start/step functions and the permission it
+ * needs; create and release per-request operation state; hash a file in
+ * bounded chunks (get's prefix, stat's sha256).
+ * Does not: implement an operation (op_<name>.c) or answer errors (conn.c).
+ */
+#include <string.h>
+#include <unistd.h>
+
+#include "ferry/err.h"
+#include "conn.h"
+#include "ops.h"
+
+static const struct op ops[] = {
+	/* op            perm    root_ok start            step */
+	{ FR_OP_HELLO, 0, true, op_hello_start, NULL },
+	{ FR_OP_PUT, PERM_W, false, op_put_start, op_put_step },
+	{ FR_OP_GET, PERM_R, false, op_get_start, op_get_step },
+	{ FR_OP_LIST, PERM_L, true, op_list_start, op_list_step },
+	{ FR_OP_STAT, PERM_L, true, op_stat_start, op_stat_step },
+	{ FR_OP_DELETE, PERM_D, false, op_delete_start, NULL },
+};
+
+const struct op *op_find(enum fr_op op)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+		if (ops[i].op == op)
+			return &ops[i];
+	return NULL;
+}
+
+void op_state_init(struct op_state *os)
+{
+	memset(os, 0, sizeof(*os));
+	os->fd = -1;
+	store_upload_init(&os->up);
+}
+
+void op_state_cleanup(struct op_state *os)
+{
+	if (os->fd >= 0)
+		close(os->fd);
+	/* an upload that did not commit leaves nothing behind */
+	store_put_abort(&os->up);
+	store_entries_free(os->entries, os->n_entries);
+	fr_list_free(os->lb);
+	op_state_init(os);
+}
+
+int op_hash_file(struct conn *c, uint64_t limit)
+{
+	uint64_t n = limit - c->os.pos;
+	size_t got = 0;
+	uint8_t *p;
+	int r;
+
+	if (n > FR_IO_CHUNK)
+		n = FR_IO_CHUNK;
+	fr_buf_reset(&c->body);
+	r = fr_buf_reserve(&c->body, (size_t)n, &p);
+	if (r != FR_OK)
+		return FR_E_INTERNAL;
+	r = store_read(c->os.fd, p, (size_t)n, &got);
+	if (r != FR_OK)
+		return r;
+	if (got == 0)
+		return FR_E_IO_ERROR; /* the file shrank under us */
+	fr_sha256_update(c->sha, p, got);
+	c->os.pos += got;
+	c->run_bytes += got; /* hashing counts toward the fair share */
+	return c->os.pos >= limit ? FR_OK : FR_AGAIN;
+}

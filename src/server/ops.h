@@ -1,0 +1,72 @@
+/*
+ * ops.h - the operation table and the per-request state of an operation.
+ *
+ * Each op_<name>.c implements one protocol operation on top of conn.h and
+ * store.h.  Contract of the functions in the table:
+ *   start(c): c->req is parsed and its path checked.  Returns FR_OK when
+ *     the final response is appended to c->out, FR_AGAIN after moving
+ *     c->state to CS_BODY_IN / CS_BODY_OUT (step is called next), or a
+ *     negative wire error (the caller answers it).
+ *   step(c): one bounded piece of body work, called with c->out flushed.
+ *     FR_OK when the final response is appended, FR_AGAIN to be called
+ *     again, FR_TLS_WANT_READ/WRITE to wait, or a negative error.
+ * Operations never close the connection or log; conn.c does.
+ */
+#ifndef FERRYD_OPS_H
+#define FERRYD_OPS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ferry/proto.h"
+#include "store.h"
+
+struct conn;
+
+/* Permissions, as in the hello "perms" string. */
+enum { PERM_R = 1, PERM_W = 2, PERM_L = 4, PERM_D = 8, PERM_ALL = 15 };
+
+struct op {
+	enum fr_op op;
+	unsigned perm;
+	bool root_ok; /* "" (the root) is a valid path for this op */
+	int (*start)(struct conn *c);
+	int (*step)(struct conn *c); /* NULL: never has a body */
+};
+
+/* The table entry for op, NULL for FR_OP_UNKNOWN. */
+const struct op *op_find(enum fr_op op);
+
+/* What an operation keeps between steps; released by op_state_cleanup
+ * (which also discards an unfinished upload). */
+struct op_state {
+	int fd;         /* get, stat: the open file, -1 if none */
+	uint64_t size;  /* get, stat: bytes to hash / send in total */
+	uint64_t pos;   /* get, stat: bytes read so far */
+	uint64_t offset; /* get: first byte sent */
+	struct store_stat st;   /* stat */
+	struct store_upload up; /* put */
+	struct store_entry *entries; /* list */
+	size_t n_entries, next;
+	struct fr_list_builder *lb;
+};
+
+void op_state_init(struct op_state *os);
+void op_state_cleanup(struct op_state *os);
+
+int op_hello_start(struct conn *c);
+int op_put_start(struct conn *c);
+int op_put_step(struct conn *c);
+int op_get_start(struct conn *c);
+int op_get_step(struct conn *c);
+int op_list_start(struct conn *c);
+int op_list_step(struct conn *c);
+int op_stat_start(struct conn *c);
+int op_stat_step(struct conn *c);
+int op_delete_start(struct conn *c);
+
+/* Hash up to one FR_IO_CHUNK of c->os.fd into c->sha (shared by get and
+ * stat): FR_OK when pos reached limit, FR_AGAIN when more remains. */
+int op_hash_file(struct conn *c, uint64_t limit);
+
+#endif

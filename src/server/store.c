@@ -1,0 +1,470 @@
+/*
+ * store.c - the confined storage layer: every file-system call of ferryd.
+ *
+ * Does: walk paths component by component from the root directory fd with
+ * openat(O_DIRECTORY | O_NOFOLLOW), uploads through a reserved temporary
+ * name plus fsync + rename, listings, stat and delete.
+ * Does not: check path syntax (callers run fr_path_check and
+ * fr_path_is_reserved first), talk to the network, or know about JSON.
+ *
+ * SECURITY: no call here ever resolves a multi-component path or follows a
+ * symlink: each directory is opened relative to its parent with O_NOFOLLOW,
+ * and final components are opened or inspected with O_NOFOLLOW /
+ * AT_SYMLINK_NOFOLLOW.  Clients cannot create symlinks, and the reserved
+ * prefix keeps our temporary files out of their reach.
+ */
+#define _GNU_SOURCE /* renameat2, reallocarray */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ferry/err.h"
+#include "ferry/path.h"
+#include "store.h"
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+/* Why could name in dirfd not be opened as a directory or file? */
+static int classify(int dirfd, const char *name, int errnum)
+{
+	struct stat st;
+
+	if (errnum == ELOOP || errnum == ENOTDIR) {
+		if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+			if (S_ISLNK(st.st_mode))
+				return FR_E_FORBIDDEN;
+			if (!S_ISDIR(st.st_mode))
+				return FR_E_NOT_DIRECTORY;
+		}
+	}
+	return fr_err_from_errno(errnum);
+}
+
+/* Open directory name below dirfd, creating it when asked. */
+static int open_dir(int dirfd, const char *name, bool create, int *out)
+{
+	int fd;
+
+	*out = -1;
+	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT && create) {
+		if (mkdirat(dirfd, name, 0755) == 0) {
+			/* the new entry must survive a crash before we
+			 * promise anything stored below it */
+			if (fsync(dirfd) != 0)
+				return fr_err_from_errno(errno);
+		} else if (errno != EEXIST) {
+			return fr_err_from_errno(errno);
+		}
+		fd = openat(dirfd, name,
+			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	}
+	if (fd < 0)
+		return classify(dirfd, name, errno);
+	*out = fd;
+	return FR_OK;
+}
+
+/*
+ * Walk path from root.  With to_parent, open every component but the last
+ * and point *last at it; otherwise open every component (*last == "").
+ * *out receives a new directory fd owned by the caller.
+ */
+static int walk(int root, const char *path, bool to_parent, bool create,
+		int *out, const char **last)
+{
+	char name[FR_NAME_MAX + 1];
+	const char *p = path;
+	int dfd, nfd, r;
+
+	*out = -1;
+	*last = "";
+	dfd = fcntl(root, F_DUPFD_CLOEXEC, 0);
+	if (dfd < 0)
+		return fr_err_from_errno(errno);
+	while (*p != '\0') {
+		const char *slash = strchr(p, '/');
+		size_t n = slash ? (size_t)(slash - p) : strlen(p);
+
+		if (!slash && to_parent)
+			break;
+		if (n == 0 || n > FR_NAME_MAX) {
+			r = FR_E_INVALID_PATH; /* callers checked; belt and braces */
+			goto out;
+		}
+		memcpy(name, p, n);
+		name[n] = '\0';
+		r = open_dir(dfd, name, create, &nfd);
+		if (r != FR_OK)
+			goto out;
+		close(dfd);
+		dfd = nfd;
+		p = slash ? slash + 1 : p + n;
+	}
+	*last = p;
+	*out = dfd;
+	dfd = -1;
+	r = FR_OK;
+out:
+	close_fd(&dfd);
+	return r;
+}
+
+void store_upload_init(struct store_upload *u)
+{
+	memset(u, 0, sizeof(*u));
+	u->dirfd = -1;
+	u->fd = -1;
+}
+
+static int random_hex(char *out, size_t nbytes)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char rnd[16];
+	size_t i;
+
+	if (nbytes > sizeof(rnd) ||
+	    getrandom(rnd, nbytes, 0) != (ssize_t)nbytes)
+		return FR_E_INTERNAL;
+	for (i = 0; i < nbytes; i++) {
+		out[2 * i] = hex[rnd[i] >> 4];
+		out[2 * i + 1] = hex[rnd[i] & 15];
+	}
+	out[2 * nbytes] = '\0';
+	return FR_OK;
+}
+
+int store_put_begin(int root, const char *path, bool overwrite,
+		    struct store_upload *u)
+{
+	const char *last;
+	struct stat st;
+	size_t plen = sizeof(FR_RESERVED_PREFIX) - 1;
+	int r, tries;
+
+	store_upload_init(u);
+	r = walk(root, path, true, true, &u->dirfd, &last);
+	if (r != FR_OK)
+		goto out;
+	if (*last == '\0' || strlen(last) > FR_NAME_MAX) {
+		r = FR_E_INVALID_PATH;
+		goto out;
+	}
+	memcpy(u->name, last, strlen(last) + 1);
+	u->overwrite = overwrite;
+	if (fstatat(u->dirfd, u->name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (S_ISDIR(st.st_mode))
+			r = FR_E_IS_DIRECTORY;
+		else if (!overwrite)
+			r = FR_E_EXISTS;
+		else if (!S_ISREG(st.st_mode))
+			r = FR_E_FORBIDDEN;
+		if (r != FR_OK)
+			goto out;
+	} else if (errno != ENOENT) {
+		r = fr_err_from_errno(errno);
+		goto out;
+	}
+	memcpy(u->tmp, FR_RESERVED_PREFIX, plen);
+	for (tries = 0; tries < 8; tries++) {
+		r = random_hex(u->tmp + plen, 8);
+		if (r != FR_OK)
+			goto out;
+		u->fd = openat(u->dirfd, u->tmp,
+			       O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+				       O_CLOEXEC,
+			       0600);
+		if (u->fd >= 0 || errno != EEXIST)
+			break;
+	}
+	if (u->fd < 0)
+		r = fr_err_from_errno(errno);
+out:
+	if (r != FR_OK) {
+		close_fd(&u->dirfd);
+		u->tmp[0] = '\0';
+	}
+	return r;
+}
+
+int store_put_write(struct store_upload *u, const void *p, size_t n)
+{
+	const char *b = p;
+
+	while (n > 0) {
+		ssize_t w = write(u->fd, b, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return fr_err_from_errno(errno);
+		if (w == 0)
+			return FR_E_IO_ERROR;
+		b += w;
+		n -= (size_t)w;
+	}
+	return FR_OK;
+}
+
+int store_put_commit(struct store_upload *u)
+{
+	if (fsync(u->fd) != 0 || fchmod(u->fd, 0644) != 0)
+		return fr_err_from_errno(errno);
+	if (u->overwrite) {
+		if (renameat(u->dirfd, u->tmp, u->dirfd, u->name) != 0)
+			return fr_err_from_errno(errno);
+	} else if (renameat2(u->dirfd, u->tmp, u->dirfd, u->name,
+			     RENAME_NOREPLACE) != 0) {
+		if (errno != EINVAL && errno != ENOSYS)
+			return fr_err_from_errno(errno);
+		/* file systems without RENAME_NOREPLACE: link() refuses an
+		 * existing name just as atomically */
+		if (linkat(u->dirfd, u->tmp, u->dirfd, u->name, 0) != 0)
+			return fr_err_from_errno(errno);
+		(void)unlinkat(u->dirfd, u->tmp, 0);
+	}
+	u->tmp[0] = '\0'; /* nothing left to remove */
+	if (fsync(u->dirfd) != 0) {
+		int r = fr_err_from_errno(errno);
+
+		store_put_abort(u);
+		return r;
+	}
+	store_put_abort(u);
+	return FR_OK;
+}
+
+void store_put_abort(struct store_upload *u)
+{
+	if (u->dirfd >= 0 && u->tmp[0] != '\0')
+		(void)unlinkat(u->dirfd, u->tmp, 0);
+	u->tmp[0] = '\0';
+	close_fd(&u->fd);
+	close_fd(&u->dirfd);
+}
+
+static void fill_stat(const struct stat *st, struct store_stat *out)
+{
+	out->is_dir = S_ISDIR(st->st_mode);
+	out->size = out->is_dir ? 0 : (uint64_t)st->st_size;
+	out->mtime = (int64_t)st->st_mtime;
+}
+
+int store_open_read(int root, const char *path, int *fd,
+		    struct store_stat *st)
+{
+	const char *last;
+	struct stat sb;
+	int dfd = -1, f = -1, r;
+
+	*fd = -1;
+	memset(st, 0, sizeof(*st));
+	r = walk(root, path, true, false, &dfd, &last);
+	if (r != FR_OK)
+		goto out;
+	/* O_NONBLOCK: opening a FIFO must not hang the worker */
+	f = openat(dfd, last, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (f < 0) {
+		r = classify(dfd, last, errno);
+		goto out;
+	}
+	if (fstat(f, &sb) != 0) {
+		r = fr_err_from_errno(errno);
+		goto out;
+	}
+	if (S_ISDIR(sb.st_mode)) {
+		r = FR_E_IS_DIRECTORY;
+		goto out;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		r = FR_E_FORBIDDEN;
+		goto out;
+	}
+	(void)posix_fadvise(f, 0, 0, POSIX_FADV_SEQUENTIAL);
+	fill_stat(&sb, st);
+	*fd = f;
+	f = -1;
+out:
+	close_fd(&f);
+	close_fd(&dfd);
+	return r;
+}
+
+int store_read(int fd, void *p, size_t n, size_t *got)
+{
+	ssize_t k;
+
+	*got = 0;
+	do
+		k = read(fd, p, n);
+	while (k < 0 && errno == EINTR);
+	if (k < 0)
+		return fr_err_from_errno(errno);
+	*got = (size_t)k;
+	return FR_OK;
+}
+
+int store_stat(int root, const char *path, struct store_stat *st)
+{
+	const char *last;
+	struct stat sb;
+	int dfd = -1, r;
+
+	memset(st, 0, sizeof(*st));
+	r = walk(root, path, true, false, &dfd, &last);
+	if (r != FR_OK)
+		goto out;
+	if (*last == '\0' ? fstat(dfd, &sb) != 0
+			  : fstatat(dfd, last, &sb, AT_SYMLINK_NOFOLLOW) != 0) {
+		r = fr_err_from_errno(errno);
+		goto out;
+	}
+	if (!S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode)) {
+		r = FR_E_FORBIDDEN; /* symlinks and special files */
+		goto out;
+	}
+	fill_stat(&sb, st);
+out:
+	close_fd(&dfd);
+	return r;
+}
+
+static int entry_cmp(const void *a, const void *b)
+{
+	const struct store_entry *x = a, *y = b;
+
+	return strcmp(x->name, y->name);
+}
+
+void store_entries_free(struct store_entry *e, size_t n)
+{
+	size_t i;
+
+	if (!e)
+		return;
+	for (i = 0; i < n; i++)
+		free(e[i].name);
+	free(e);
+}
+
+int store_list(int root, const char *path, struct store_entry **out,
+	       size_t *n)
+{
+	struct store_entry *v = NULL, *nv;
+	size_t len = 0, cap = 0;
+	const char *last;
+	struct dirent *de;
+	DIR *d = NULL;
+	int dfd = -1, r;
+
+	*out = NULL;
+	*n = 0;
+	r = walk(root, path, false, false, &dfd, &last);
+	if (r != FR_OK)
+		goto out;
+	d = fdopendir(dfd);
+	if (!d) {
+		r = fr_err_from_errno(errno);
+		goto out;
+	}
+	dfd = -1; /* owned by d now */
+	for (;;) {
+		struct stat sb;
+		size_t nl;
+
+		errno = 0;
+		de = readdir(d);
+		if (!de) {
+			if (errno != 0)
+				r = fr_err_from_errno(errno);
+			break;
+		}
+		nl = strlen(de->d_name);
+		/* SECURITY: only names a client could address are shown */
+		if (fr_path_check(de->d_name, nl, NULL) != FR_OK ||
+		    strchr(de->d_name, '/') || nl == 0 ||
+		    strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0 ||
+		    fr_name_is_reserved(de->d_name))
+			continue;
+		if (fstatat(dirfd(d), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) != 0)
+			continue; /* vanished meanwhile */
+		if (!S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode))
+			continue;
+		if (len == cap) {
+			cap = cap ? 2 * cap : 64;
+			nv = reallocarray(v, cap, sizeof(*v));
+			if (!nv) {
+				r = FR_E_INTERNAL;
+				goto out;
+			}
+			v = nv;
+		}
+		v[len].name = strdup(de->d_name);
+		if (!v[len].name) {
+			r = FR_E_INTERNAL;
+			goto out;
+		}
+		v[len].is_dir = S_ISDIR(sb.st_mode);
+		v[len].size = v[len].is_dir ? 0 : (uint64_t)sb.st_size;
+		v[len].mtime = (int64_t)sb.st_mtime;
+		len++;
+	}
+	if (r != FR_OK)
+		goto out;
+	if (len > 1)
+		qsort(v, len, sizeof(*v), entry_cmp);
+	*out = v;
+	*n = len;
+	v = NULL;
+	len = 0;
+out:
+	store_entries_free(v, len);
+	if (d)
+		closedir(d);
+	close_fd(&dfd);
+	return r;
+}
+
+int store_delete(int root, const char *path)
+{
+	const char *last;
+	struct stat sb;
+	int dfd = -1, r;
+
+	r = walk(root, path, true, false, &dfd, &last);
+	if (r != FR_OK)
+		goto out;
+	if (*last == '\0') {
+		r = FR_E_INVALID_PATH;
+		goto out;
+	}
+	if (fstatat(dfd, last, &sb, AT_SYMLINK_NOFOLLOW) != 0) {
+		r = fr_err_from_errno(errno);
+		goto out;
+	}
+	if (!S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode)) {
+		r = FR_E_FORBIDDEN;
+		goto out;
+	}
+	if (unlinkat(dfd, last, S_ISDIR(sb.st_mode) ? AT_REMOVEDIR : 0) != 0) {
+		r = errno == EEXIST ? FR_E_NOT_EMPTY : fr_err_from_errno(errno);
+		goto out;
+	}
+	if (fsync(dfd) != 0)
+		r = fr_err_from_errno(errno);
+out:
+	close_fd(&dfd);
+	return r;
+}
