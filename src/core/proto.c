@@ -9,6 +9,7 @@
  * It does no I/O.
  */
 #include <cjson/cJSON.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -338,10 +339,14 @@ static enum int_check get_int(const cJSON *item, double min, int64_t *out)
 	if (!cJSON_IsNumber(item))
 		return INT_NOT_INTEGER;
 	double d = item->valuedouble;
-	if (!isfinite(d) || d != floor(d) || d < min)
+	if (!isfinite(d) || d < min)
 		return INT_NOT_INTEGER;
 	if (d > (double)FR_SIZE_MAX)
-		return INT_TOO_LARGE;
+		return INT_TOO_LARGE; /* every double this large is integral */
+	/* in range for int64_t now; integral iff the conversion is exact (no
+	 * floor(): ferrycore does not link libm) */
+	if ((double)(int64_t)d != d)
+		return INT_NOT_INTEGER;
 	*out = (int64_t)d;
 	return INT_OK;
 }
@@ -484,8 +489,14 @@ int fr_request_parse(const void *payload, size_t len, struct fr_request *req,
 	case FR_OP_GET:
 		it = cJSON_GetObjectItemCaseSensitive(root, "offset");
 		if (it) {
-			if (get_int(it, 0, &v) != INT_OK)
+			switch (get_int(it, 0, &v)) {
+			case INT_OK:
+				break;
+			case INT_TOO_LARGE: /* the contract in proto.h */
+				REQ_FAIL(FR_E_TOO_LARGE, "\"offset\" is above 2^53-1");
+			default:
 				REQ_FAIL(FR_E_BAD_REQUEST, "\"offset\" must be a non-negative integer");
+			}
 			req->has_offset = true;
 			req->offset = (uint64_t)v;
 		}
@@ -549,10 +560,28 @@ static void add_str(struct obj *b, const char *k, const char *v)
 		b->fail = true;
 }
 
-static void add_num(struct obj *b, const char *k, double v)
+/* cJSON 1.7.15 prints a double with 15 significant digits whenever they
+ * read back within a relative DBL_EPSILON, so integers near 2^53 lose
+ * their last digit (2^53-1 goes out as 9007199254740990).  Sizes, offsets,
+ * mtimes and versions are integers: print them exactly ourselves. */
+static void add_raw(struct obj *b, const char *k, const char *num)
 {
-	if (!b->fail && cJSON_AddNumberToObject(b->o, k, v) == NULL)
+	if (!b->fail && cJSON_AddRawToObject(b->o, k, num) == NULL)
 		b->fail = true;
+}
+
+static void add_int(struct obj *b, const char *k, int64_t v)
+{
+	char num[24];
+	snprintf(num, sizeof(num), "%" PRId64, v);
+	add_raw(b, k, num);
+}
+
+static void add_uint(struct obj *b, const char *k, uint64_t v)
+{
+	char num[24];
+	snprintf(num, sizeof(num), "%" PRIu64, v);
+	add_raw(b, k, num);
 }
 
 static void add_bool(struct obj *b, const char *k, bool v)
@@ -582,7 +611,7 @@ int fr_req_hello(struct fr_buf *out)
 {
 	struct obj b = obj_new();
 	add_str(&b, "op", "hello");
-	add_num(&b, "version", FR_PROTO_VERSION);
+	add_int(&b, "version", FR_PROTO_VERSION);
 	add_str(&b, "client", FR_CLIENT_ID);
 	return obj_emit(out, &b, FR_MAX_REQUEST);
 }
@@ -591,7 +620,7 @@ int fr_req_put(struct fr_buf *out, const char *path, uint64_t size,
 	       const char *sha256, bool overwrite)
 {
 	struct obj b = obj_new();
-	add_num(&b, "size", (double)size);
+	add_uint(&b, "size", size);
 	if (sha256)
 		add_str(&b, "sha256", sha256);
 	if (overwrite)
@@ -603,7 +632,7 @@ int fr_req_get(struct fr_buf *out, const char *path, uint64_t offset)
 {
 	struct obj b = obj_new();
 	if (offset)
-		add_num(&b, "offset", (double)offset);
+		add_uint(&b, "offset", offset);
 	return req_with_path(out, "get", path, &b);
 }
 
@@ -643,8 +672,8 @@ int fr_resp_ready(struct fr_buf *out, bool has_size, uint64_t size,
 	struct obj b = obj_new();
 	add_str(&b, "status", "ready");
 	if (has_size)
-		add_num(&b, "size", (double)size);
-	add_num(&b, "offset", (double)offset);
+		add_uint(&b, "size", size);
+	add_uint(&b, "offset", offset);
 	return obj_emit(out, &b, FR_MAX_RESPONSE);
 }
 
@@ -652,7 +681,7 @@ int fr_resp_hello(struct fr_buf *out, const char *identity, const char *perms)
 {
 	struct obj b = obj_new();
 	add_str(&b, "status", "ok");
-	add_num(&b, "version", FR_PROTO_VERSION);
+	add_int(&b, "version", FR_PROTO_VERSION);
 	add_str(&b, "server", FR_SERVER_ID);
 	add_str(&b, "identity", identity);
 	add_str(&b, "perms", perms);
@@ -665,7 +694,7 @@ int fr_resp_put_ok(struct fr_buf *out, const char *path, uint64_t size,
 	struct obj b = obj_new();
 	add_str(&b, "status", "ok");
 	add_str(&b, "path", path);
-	add_num(&b, "size", (double)size);
+	add_uint(&b, "size", size);
 	add_str(&b, "sha256", sha256);
 	return obj_emit(out, &b, FR_MAX_RESPONSE);
 }
@@ -684,8 +713,8 @@ int fr_resp_stat_ok(struct fr_buf *out, bool is_dir, uint64_t size,
 	struct obj b = obj_new();
 	add_str(&b, "status", "ok");
 	add_str(&b, "type", is_dir ? "dir" : "file");
-	add_num(&b, "size", (double)size);
-	add_num(&b, "mtime", (double)mtime);
+	add_uint(&b, "size", size);
+	add_int(&b, "mtime", mtime);
 	if (sha256)
 		add_str(&b, "sha256", sha256);
 	return obj_emit(out, &b, FR_MAX_RESPONSE);
@@ -734,8 +763,8 @@ int fr_list_add(struct fr_list_builder *lb, const struct fr_entry *e)
 	struct obj b = obj_new();
 	add_str(&b, "name", e->name);
 	add_str(&b, "type", e->is_dir ? "dir" : "file");
-	add_num(&b, "size", (double)e->size);
-	add_num(&b, "mtime", (double)e->mtime);
+	add_uint(&b, "size", e->size);
+	add_int(&b, "mtime", e->mtime);
 	if (b.fail) {
 		cJSON_Delete(b.o);
 		return FR_E_NOMEM;
@@ -799,7 +828,10 @@ static int parse_entry(const cJSON *e, struct fr_entry *out)
 	const cJSON *type = cJSON_GetObjectItemCaseSensitive(e, "type");
 	const cJSON *size = cJSON_GetObjectItemCaseSensitive(e, "size");
 	const cJSON *mtime = cJSON_GetObjectItemCaseSensitive(e, "mtime");
-	if (!cJSON_IsObject(e) || !cJSON_IsString(name) || !cJSON_IsString(type))
+	/* SECURITY: with a duplicate key cJSON's lookup finds the first copy;
+	 * refuse rather than validate one copy and let a caller see another. */
+	if (!cJSON_IsObject(e) || has_duplicate_keys(e) || !cJSON_IsString(name) ||
+	    !cJSON_IsString(type))
 		return -1;
 	size_t l = strlen(name->valuestring);
 	/* SECURITY: a listed name is one valid component, never a path. */
