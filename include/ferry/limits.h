@@ -26,7 +26,6 @@
 /* Paths. */
 #define FR_PATH_MAX 4095u  /* bytes, without the terminating NUL */
 #define FR_NAME_MAX 255u   /* bytes per component */
-#define FR_PATH_DEPTH_MAX 256u /* components; 4095 bytes allow at most 2048 */
 
 /* Sizes travel as JSON numbers (doubles): integers up to 2^53-1 only. */
 #define FR_SIZE_MAX ((uint64_t)9007199254740991ull)

@@ -72,7 +72,6 @@ int fr_path_check(const char *p, size_t len, const char **why)
 	}
 	if (!fr_utf8_valid(p, len))
 		return path_fail(why, "path is not valid UTF-8");
-	size_t depth = 0;
 	for (size_t start = 0; start <= len;) {
 		const char *slash = memchr(p + start, '/', len - start);
 		size_t end = slash ? (size_t)(slash - p) : len;
@@ -84,8 +83,6 @@ int fr_path_check(const char *p, size_t len, const char **why)
 		if ((n == 1 && p[start] == '.') ||
 		    (n == 2 && p[start] == '.' && p[start + 1] == '.'))
 			return path_fail(why, "path has a '.' or '..' component");
-		if (++depth > FR_PATH_DEPTH_MAX)
-			return path_fail(why, "path is too deep");
 		start = end + 1;
 	}
 	return FR_OK;
