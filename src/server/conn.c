@@ -117,7 +117,12 @@ static void request_finish(struct conn *c, int err, const char *why)
 	lr.bytes = c->bytes;
 	lr.seconds = (double)(mono_ms() - c->t_start) / 1000.0;
 	lr.sha256 = c->sha256[0] ? c->sha256 : NULL;
-	lr.result = err == FR_OK ? "ok" : code ? code : "aborted";
+	lr.result = err == FR_OK			? "ok"
+		    : code			? code
+		    : err == FR_E_TRUNCATED	? "truncated"
+		    : err == FR_E_CLOSED	? "closed"
+		    : err == FR_E_TLS		? "tls_error"
+						: "aborted";
 	lr.message = err == FR_OK ? NULL : why ? why : fr_err_str(err);
 	fr_log_request(&lr);
 	op_state_cleanup(&c->os);
@@ -146,6 +151,8 @@ static int request_fail(struct conn *c, int err, const char *why)
 	bool mid_in = c->state == CS_BODY_IN && c->body_left > 0;
 	bool wire = fr_err_code(err) != NULL;
 
+	if (!why)
+		why = c->err_msg;
 	if (wire && !raw_out &&
 	    fr_resp_error(&c->out, err, why ? why : fr_err_str(err)) != FR_OK)
 		wire = false;
@@ -216,6 +223,7 @@ static int dispatch(struct conn *c, int r, const char *why)
 	c->bytes = 0;
 	c->body_left = 0;
 	c->sha256[0] = '\0';
+	c->err_msg = NULL;
 	c->op = NULL;
 	if (r == FR_OK) {
 		c->op = op_find(c->req.op);

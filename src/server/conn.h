@@ -58,6 +58,7 @@ struct conn {
 	uint64_t bytes;     /* body bytes moved, for the log */
 	uint64_t body_left; /* raw body bytes still to move on the wire */
 	char sha256[FR_SHA256_HEX]; /* for the log, "" if none */
+	const char *err_msg; /* an op's static detail for its error, or NULL */
 	struct fr_sha256 *sha;
 	struct op_state os;
 };

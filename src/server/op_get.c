@@ -22,8 +22,10 @@ int op_get_start(struct conn *c)
 			    &c->os.st);
 	if (r != FR_OK)
 		return r;
-	if (off > c->os.st.size)
+	if (off > c->os.st.size) {
+		c->err_msg = "offset beyond the end of the file";
 		return FR_E_BAD_REQUEST;
+	}
 	if (!c->sha)
 		c->sha = fr_sha256_new();
 	if (!c->sha)

@@ -23,10 +23,14 @@ int op_put_start(struct conn *c)
 	const struct fr_request *q = &c->req;
 	int r;
 
-	if (q->resume || (q->has_offset && q->offset > 0))
-		return FR_E_UNSUPPORTED; /* reserved for the resume issue */
-	if (q->size > c->srv->cfg->max_file_size)
+	if (q->resume || (q->has_offset && q->offset > 0)) {
+		c->err_msg = "resume is not supported by this server";
+		return FR_E_UNSUPPORTED;
+	}
+	if (q->size > c->srv->cfg->max_file_size) {
+		c->err_msg = "larger than --max-file-size";
 		return FR_E_TOO_LARGE;
+	}
 	if (!c->sha)
 		c->sha = fr_sha256_new();
 	if (!c->sha)
@@ -70,8 +74,10 @@ static int commit(struct conn *c)
 	int r;
 
 	fr_sha256_final_hex(c->sha, hex);
-	if (q->has_sha256 && strcmp(hex, q->sha256) != 0)
+	if (q->has_sha256 && strcmp(hex, q->sha256) != 0) {
+		c->err_msg = "the body does not match \"sha256\"";
 		return FR_E_CHECKSUM_MISMATCH; /* cleanup drops the file */
+	}
 	r = store_put_commit(&c->os.up);
 	if (r != FR_OK)
 		return r;

@@ -90,7 +90,9 @@ static int walk(int root, const char *path, bool to_parent, bool create,
 
 	*out = -1;
 	*last = "";
-	dfd = fcntl(root, F_DUPFD_CLOEXEC, 0);
+	/* a new open file description, not a dup: readdir offsets must not
+	 * be shared with the root fd */
+	dfd = openat(root, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return fr_err_from_errno(errno);
 	while (*p != '\0') {
