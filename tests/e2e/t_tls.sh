@@ -12,6 +12,8 @@ make_bad_certs
 start_server
 GOOD_SRV=$SRV
 GOOD_PORT=$PORT
+GOOD_PID=$SRV_PID
+GOOD_LOG=$SRV_LOG
 
 # refused DESC ARGS...: ferry ARGS whoami exits 3 with one line on stderr
 # that matches $WHY.
@@ -78,26 +80,35 @@ expect_true "ferryd refuses to start with a missing certificate" \
 # ---- plaintext and other junk ------------------------------------------
 SRV=$GOOD_SRV
 PORT=$GOOD_PORT
+SRV_PID=$GOOD_PID
+SRV_LOG=$GOOD_LOG
+# plain FORMAT: send printf FORMAT's bytes (NULs allowed) in the clear.
 plain() {
 	local fd rc
 	exec {fd}<>"/dev/tcp/127.0.0.1/$PORT" || return 2
-	printf '%s' "$1" >&"$fd"
+	# shellcheck disable=SC2059
+	printf "$1" >&"$fd"
 	timeout 15 cat <&"$fd" >/dev/null
 	rc=$?
 	exec {fd}>&-
 	return "$rc"
 }
-expect_true "a plaintext HTTP request is disconnected" plain $'GET / HTTP/1.0\r\n\r\n'
-expect_true "a plaintext ferry frame is disconnected" plain $'\0\0\0\x0f{"op":"hello"}'
-expect_true "random bytes are disconnected" plain "$(head -c 600 /dev/urandom | tr -d '\0')"
+t0=$SECONDS
+expect_true "a plaintext HTTP request is disconnected" plain 'GET / HTTP/1.0\r\n\r\n'
+expect_true "a plaintext ferry frame is disconnected" plain '\0\0\0\x0e{"op":"hello"}'
+expect_true "random bytes are disconnected" plain "X$(head -c 600 /dev/urandom | od -An -v -tx1 | tr -d ' \n' | sed 's/../\\x&/g')"
+# Not by the handshake timeout (10 s): a non-TLS first byte ends it at once.
+((SECONDS - t0 < 8)) && pass "plaintext clients are dropped at once" ||
+	fail "dropping three plaintext clients took $((SECONDS - t0)) s"
 server_alive "ferryd survives plaintext clients"
 expect_exit 0 ferry_c whoami
 
 # ---- ALPN and protocol versions (openssl s_client by hand) ----------------
-HELLO=$'\0\0\0\x0f{"op":"hello"}'
+HELLO='\0\0\0\x0e{"op":"hello"}' # a printf format: 14 bytes of JSON
 s_client() {
 	(
-		printf '%s' "$HELLO"
+		# shellcheck disable=SC2059
+		printf "$HELLO"
 		sleep 1
 	) | timeout 20 openssl s_client -connect "127.0.0.1:$PORT" -verify_return_error \
 		-CAfile "$CA" -cert "$CLI_CRT" -key "$CLI_KEY" -servername localhost "$@" 2>&1
