@@ -399,7 +399,7 @@ void conn_work(struct pool_item *it)
 	enum conn_why why = c->why;
 	int64_t deadline;
 	enum act act;
-	bool idle;
+	bool between;
 
 	c->why = WHY_READY;
 	c->run_bytes = 0;
@@ -415,26 +415,31 @@ void conn_work(struct pool_item *it)
 	switch (act) {
 	case ACT_PARK_IN:
 	case ACT_PARK_OUT:
-		idle = c->state == CS_HANDSHAKE || c->state == CS_CLOSING ||
-		       (c->state == CS_READ_REQUEST &&
-			fr_buf_len(&c->in) == 0 && fr_buf_len(&c->out) == 0);
-		if (c->state == CS_HANDSHAKE) {
-			deadline = c->hs_deadline;
-		} else {
-			deadline = mono_ms() + 1000 * (int64_t)(idle
-				? cfg->idle_timeout : cfg->stall_timeout);
+		/* SECURITY: run() parks only after fr_tls_read/write said
+		 * WANT_*; bytes already decrypted inside TLS would never wake
+		 * epoll, so if any are there, go round again instead */
+		if (act == ACT_PARK_IN && fr_tls_pending(c->tls)) {
+			pool_push(c->srv->pool, &c->item);
+			return;
 		}
-		if (idle) {
+		between = c->state == CS_READ_REQUEST &&
+			  fr_buf_len(&c->in) == 0 && fr_buf_len(&c->out) == 0;
+		if (c->state == CS_HANDSHAKE)
+			deadline = c->hs_deadline;
+		else
+			deadline = mono_ms() + 1000 * (int64_t)(between
+				? cfg->idle_timeout : cfg->stall_timeout);
+		if (between) {
 			/* idle connections keep no big buffers */
 			fr_buf_shrink(&c->in);
 			fr_buf_shrink(&c->out);
 			fr_buf_shrink(&c->body);
 		}
-		/* SECURITY: we only get here after fr_tls_read or
-		 * fr_tls_write said WANT_*, so no decrypted bytes are left
-		 * waiting inside TLS where epoll cannot see them */
+		/* drain may close it unless a request is under way */
 		if (!reactor_park(c->srv->reactor, c, act == ACT_PARK_OUT,
-				  idle, deadline))
+				  between || c->state == CS_HANDSHAKE ||
+					  c->state == CS_CLOSING,
+				  deadline))
 			close_conn(c, true);
 		return;
 	case ACT_REQUEUE:
