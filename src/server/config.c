@@ -96,6 +96,29 @@ static void defaults(struct config *cfg)
 	cfg->listen_default = 1;
 }
 
+/* Print text indented by 8 columns, wrapped before column 78. */
+static void print_wrapped(const char *text)
+{
+	const char *p = text;
+	size_t col = 8, n;
+
+	printf("        ");
+	while (*p) {
+		n = strcspn(p, " ");
+		if (col > 8 && col + 1 + n > 78) {
+			printf("\n        ");
+			col = 8;
+		} else if (col > 8) {
+			putchar(' ');
+			col++;
+		}
+		printf("%.*s", (int)n, p);
+		col += n;
+		p += n;
+		p += strspn(p, " ");
+	}
+}
+
 static void usage(void)
 {
 	struct config d;
@@ -112,13 +135,18 @@ static void usage(void)
 	       "stderr.\n\nOPTIONS\n",
 	       FR_PROTO_VERSION);
 	for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
-		printf("    --%s%s%s\n        %s", flags[i].name,
-		       flags[i].arg ? " " : "",
-		       flags[i].arg ? flags[i].arg : "", flags[i].help);
-		if (flags[i].kind == K_U64 && flags[i].off != F(threads)) {
+		char help[512];
+
+		v = 0;
+		if (flags[i].kind == K_U64 && flags[i].off != F(threads))
 			memcpy(&v, (const char *)&d + flags[i].off, sizeof(v));
-			printf(" Default: %llu.", (unsigned long long)v);
-		}
+		snprintf(help, sizeof(help), "%s%s%.0llu%s", flags[i].help,
+			 v ? " Default: " : "", (unsigned long long)v,
+			 v ? "." : "");
+		printf("    --%s%s%s\n", flags[i].name,
+		       flags[i].arg ? " " : "",
+		       flags[i].arg ? flags[i].arg : "");
+		print_wrapped(help);
 		printf("\n");
 	}
 	printf("\nSIGNALS\n    SIGINT, SIGTERM  stop accepting, close idle "

@@ -32,6 +32,7 @@ int op_list_start(struct conn *c)
 int op_list_step(struct conn *c)
 {
 	struct op_state *os = &c->os;
+	size_t added = 0;
 	struct fr_entry e;
 	int r;
 
@@ -49,13 +50,16 @@ int op_list_step(struct conn *c)
 		e.size = s->size;
 		e.mtime = s->mtime;
 		r = fr_list_add(os->lb, &e);
-		if (r == FR_AGAIN) /* frame full: send it, re-add e next step */
+		/* frame full: send it and add e again next step (an entry
+		 * that fits no frame at all would loop forever) */
+		if (r == FR_AGAIN && added > 0)
 			return fr_list_flush(os->lb, &c->out, true) == FR_OK
 				       ? FR_AGAIN
 				       : FR_E_INTERNAL;
 		if (r != FR_OK)
 			return FR_E_INTERNAL;
 		os->next++;
+		added++;
 	}
 	return fr_list_flush(os->lb, &c->out, false) == FR_OK ? FR_OK
 							      : FR_E_INTERNAL;
