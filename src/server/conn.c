@@ -379,7 +379,10 @@ static void timed_out(struct conn *c)
 	if (c->op) {
 		snprintf(why, sizeof(why), "no progress for %llu s",
 			 (unsigned long long)cfg->stall_timeout);
-		(void)request_fail(c, FR_E_TIMEOUT, why);
+		if (request_fail(c, FR_E_TIMEOUT, why) != FR_OK) {
+			conn_free(c); /* mid-body: the peer sees a truncation */
+			return;
+		}
 	} else if (c->state == CS_READ_REQUEST) {
 		(void)fr_resp_error(&c->out, FR_E_TIMEOUT,
 				    fr_buf_len(&c->in) ? "request incomplete"
