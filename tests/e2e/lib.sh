@@ -284,7 +284,8 @@ make_bad_certs() {
 
 # ---- servers -----------------------------------------------------------
 
-# start_server [FERRYD FLAGS...]: start ferryd on 127.0.0.1:0 with the good
+# start_server [FERRYD FLAGS...]: start ferryd on 127.0.0.1:0 (unless a
+# --listen is given) with the good
 # server certificate and root $ROOT (made if missing) unless the flags say
 # otherwise; wait (bounded) for its port file.  Sets PORT, SRV (the -s
 # value), SRV_PID and SRV_LOG.  Must run in the test's own shell (not in
@@ -293,10 +294,11 @@ SERVER_N=0
 start_server() {
 	SERVER_N=$((SERVER_N + 1))
 	local pf=$T/port.$SERVER_N
-	local -a base=(--listen 127.0.0.1:0 --port-file "$pf")
-	local a have_root= have_cert= have_key= have_ca=
+	local -a base=(--port-file "$pf")
+	local a have_root= have_cert= have_key= have_ca= have_listen=
 	for a in "$@"; do
 		case $a in
+		--listen) have_listen=1 ;;
 		--root) have_root=1 ;;
 		--cert) have_cert=1 ;;
 		--key) have_key=1 ;;
@@ -305,6 +307,7 @@ start_server() {
 	done
 	: "${ROOT:=$T/root}"
 	mkdir -p "$ROOT"
+	[[ -n $have_listen ]] || base+=(--listen 127.0.0.1:0)
 	[[ -n $have_root ]] || base+=(--root "$ROOT")
 	[[ -n $have_cert ]] || base+=(--cert "$SRV_CRT")
 	[[ -n $have_key ]] || base+=(--key "$SRV_KEY")

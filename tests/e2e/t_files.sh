@@ -140,8 +140,66 @@ expect_true "put of a missing local file stored nothing" test ! -e "$ROOT/x/none
 expect_exit 3 timeout 60 "$FERRY" -s 127.0.0.1:1 --ca "$CA" --cert "$CLI_CRT" --key "$CLI_KEY" whoami
 expect_one_line "$ERR" "connection refused: one line on stderr"
 
+# ---- several files, one refused: the others still go --------------------
+echo "fresh" >fresh.txt
+expect_exit 1 ferry_c put a.txt fresh.txt releases/
+expect_grep 'exist' "$ERR" "the refused file is named"
+expect_eq "$(sha fresh.txt)  releases/fresh.txt" "$(cat "$OUT")" "the other file was still uploaded"
+expect_exit 1 ferry_c get releases/none releases/fresh.txt dl/
+expect_eq "$(sha fresh.txt)" "$(sha dl/fresh.txt 2>/dev/null)" "a missing file does not stop the others"
+expect_exit 5 ferry_c get releases/fresh.txt dl/
+expect_grep 'exist|overwrite' "$ERR" "get onto an existing local file: exit 5 with the reason"
+
+# ---- long listings: more than one frame, sorted by bytes ------------------
+mkdir -p "$ROOT/many"
+(cd "$ROOT/many" && for i in $(seq 1 2500); do : >"n$i"; done && : >"B" && : >"a" && : >"_")
+expect_exit 0 ferry_c ls many
+expect_eq 2503 "$(grep -Ec '(n[0-9]+|B|a|_)$' "$OUT")" "ls lists all 2503 entries (several frames)"
+expect_eq "$(cd "$ROOT/many" && ls -A | LC_ALL=C sort | xargs | sha256sum)" \
+	"$(awk '{print $NF}' "$OUT" | xargs | sha256sum)" "ls is sorted by name, bytewise"
+if [[ -n $PROBE ]]; then
+	printf '%s\n' 'send {"op":"list","path":"many"}' recv recv recv recv |
+		timeout 60 "$PROBE" -s "$SRV" --ca "$CA" --cert "$CLI_CRT" --key "$CLI_KEY" >"$T/list.out"
+	expect_grep '"more":true' <(sed -n 1p "$T/list.out") "the first list frame says more"
+	expect_grep '"more":false' <(sed -n 3p "$T/list.out") "the third list frame is the last"
+	expect_eq 1000 "$(sed -n 1p "$T/list.out" | grep -o '"name"' | wc -l)" "at most 1000 entries per frame"
+fi
+rm -rf "$ROOT/many"
+
+# ---- the request log -----------------------------------------------------
+expect_grep "alice.*put.*x/a\.txt.*$B.*ok|alice.*put.*x/a\.txt.*ok.*$B" "$SRV_LOG" \
+	"the server logs a put with identity, op, path, sha256 and result"
+expect_grep '127\.0\.0\.1' "$SRV_LOG" "the log names the peer"
+expect_grep 'not_empty' "$SRV_LOG" "the log records error results"
+
+start_server --log-format json
+expect_exit 0 ferry_c put --overwrite a.txt json/a.txt
+stop_server "$SRV_PID"
+expect_true "--log-format json: every log line is a JSON object" json_ok "$SRV_LOG"
+expect_grep "\"$A\"" "$SRV_LOG" "--log-format json: the put's sha256 is logged"
+
+# ---- IPv6 loopback -------------------------------------------------------
+if grep -q '^0\{31\}1 .* lo$' /proc/net/if_inet6 2>/dev/null; then
+	start_server --listen '[::1]:0'
+	SRV="[::1]:$PORT"
+	expect_exit 0 ferry_c whoami
+	expect_grep alice "$OUT" "ferry -s [::1]:PORT works (certificate has IP:::1)"
+	expect_exit 0 ferry_c put --overwrite a.txt v6.txt
+	expect_eq "$A" "$(sha "$ROOT/v6.txt")" "put over IPv6"
+	stop_server "$SRV_PID"
+else
+	echo "info: no ::1 on lo, IPv6 checks skipped"
+fi
+
+# ---- ferryd's own usage errors ---------------------------------------------
+expect_true "ferryd without --root refuses to start" \
+	bash -c '! timeout 10 "$1" --cert "$2" --key "$3" --ca "$4" --listen 127.0.0.1:0' _ "$FERRYD" "$SRV_CRT" "$SRV_KEY" "$CA"
+expect_true "ferryd with an unknown flag refuses to start" \
+	bash -c '! timeout 10 "$1" --root "$2" --cert "$3" --key "$4" --ca "$5" --listen 127.0.0.1:0 --frobnicate' _ "$FERRYD" "$ROOT" "$SRV_CRT" "$SRV_KEY" "$CA"
+expect_true "ferryd with a missing root refuses to start" \
+	bash -c '! timeout 10 "$1" --root "$2/none" --cert "$3" --key "$4" --ca "$5" --listen 127.0.0.1:0' _ "$FERRYD" "$T" "$SRV_CRT" "$SRV_KEY" "$CA"
+
 # Nothing in the root but what we put there.
 expect_eq "" "$(find "$ROOT" -name '.ferry-part.*' | head -1)" "no temporary files under the root"
 
-server_alive
 finish
