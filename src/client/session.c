@@ -151,14 +151,13 @@ static int say_hello(struct session *s)
 	if (rc != FX_OK)
 		return rc;
 	rc = sess_recv_raw(s, r);
-	if (rc != FR_OK) {
-		rc = sess_lost(s, rc, "waiting for the server's hello");
-		if (!s->cli->cert)
-			fprintf(stderr, "ferry: no client certificate was "
-					"given: use --cert and --key, or "
-					"FERRY_CERT and FERRY_KEY\n");
-		return rc;
-	}
+	if (rc != FR_OK)
+		return sess_lost(s, rc,
+				 s->cli->cert ? "waiting for the server's hello"
+					      : "waiting for the server's hello; "
+						"no client certificate was given: "
+						"use --cert and --key");
+
 	if (r->status == FR_ST_ERROR)
 		return sess_refused(s, r, "hello", NULL, NULL);
 	if (r->status != FR_ST_OK)
