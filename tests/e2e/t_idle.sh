@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # t_idle.sh - idle connections cost memory, not threads: 200 connections
-# left idle after the handshake (and 50 TCP connections that never start
-# TLS) do not delay another client's 64 MiB transfer by more than a small
-# factor.  The server runs with only 2 worker threads, so a design that
+# left idle after the handshake (plus 50 TCP connections that never start
+# TLS, 20 that stop in the middle of a request frame and 20 uploads that
+# stall in the middle of their body) do not delay another client's 64 MiB
+# transfer by more than a small factor.  The server runs with only 2 worker threads, so a design that
 # parks a thread on an idle peer cannot pass.  A behaviour check, not a
 # benchmark: the bound is 3x the unloaded time plus 1 s.
 source "$(dirname "$0")/lib.sh" "$@"
 [[ -n $PROBE ]] || { fail "fr_probe not built"; finish; }
 
 make_pki
-start_server --threads 2 --handshake-timeout 60 --idle-timeout 120
+start_server --threads 2 --handshake-timeout 60 --idle-timeout 120 --stall-timeout 120
 W=$T/work
 mkdir -p "$W"
 head -c 64M /dev/urandom >"$W/big.bin"
@@ -47,12 +48,30 @@ for ((i = 0; i < 50; i++)); do
 done
 expect_eq 50 "${#raw_fds[@]}" "50 silent TCP connections open"
 
+# 20 connections stopped in the middle of a request frame, 20 uploads
+# stalled in the middle of their body.
+stalled=()
+for ((i = 0; i < 20; i++)); do
+	printf '%s\n' 'raw 0000002a7b226f70' 'sleep 60' >"$T/half.$i"
+	probe_exec --timeout 90 <"$T/half.$i" >"$T/half.$i.out" 2>&1 &
+	stalled+=($!)
+	printf '%s\n' "send {\"op\":\"put\",\"path\":\"stall/$i\",\"size\":1000000}" recv \
+		'body 1000' 'sleep 60' >"$T/stall.$i"
+	probe_exec --timeout 90 <"$T/stall.$i" >"$T/stall.$i.out" 2>&1 &
+	stalled+=($!)
+done
+if wait_until 60 bash -c '(($(cat "$1"/stall.*.out 2>/dev/null | grep -c "\"status\":\"ready\"") == 20))' _ "$T"; then
+	pass "20 uploads accepted and stalled mid-body"
+else
+	fail "not all 20 stalled uploads got ready: $(cat "$T"/stall.*.out | sort | uniq -c | head -5)"
+fi
+
 loaded=$(transfer)
 rc=$?
-expect_eq 0 "$rc" "transfer with 250 idle connections succeeds"
+expect_eq 0 "$rc" "transfer with 290 idle or stalled connections succeeds"
 expect_eq "$want" "$(sha "$W/back.bin")" "loaded round trip intact"
 expect_true "the idle connections were still held during the transfer" kill -0 "$holder"
-echo "info: 64 MiB put+get: unloaded ${base} s, with 250 idle connections ${loaded} s"
+echo "info: 64 MiB put+get: unloaded ${base} s, with 290 idle or stalled connections ${loaded} s"
 if awk -v b="$base" -v l="$loaded" 'BEGIN { exit !(l <= 3 * b + 1) }'; then
 	pass "idle connections do not delay a transfer (${loaded} s <= 3 x ${base} s + 1 s)"
 else
@@ -66,6 +85,10 @@ awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { exit !(b - a < 5) }' &&
 	pass "a new client is served promptly" || fail "whoami took more than 5 s"
 
 for fd in "${raw_fds[@]}"; do exec {fd}>&-; done
+for p in "${stalled[@]}"; do kill -TERM "$p" 2>/dev/null; done
+for p in "${stalled[@]}"; do wait "$p" 2>/dev/null; done
+expect_true "the stalled uploads stored nothing" \
+	wait_until 15 bash -c '[[ -z $(find "$1" -mindepth 1 ! -type d 2>/dev/null) ]]' _ "$ROOT/stall"
 kill -TERM "$holder" 2>/dev/null
 wait "$holder" 2>/dev/null
 server_alive
