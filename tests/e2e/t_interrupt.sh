@@ -97,6 +97,60 @@ rm -f "$ROOT/zeros.bin"
 server_alive "ferryd survives a client killed mid-download"
 expect_exit 0 ferry_c whoami
 
+# ---- a client paused past --stall-timeout ---------------------------------
+# The server gives up on the stalled transfer; the resumed client must see a
+# failure (the connection ended without close_notify), exit 3, and leave no
+# file behind: neither the final name nor its temporary download file.
+FIRST_PID=$SRV_PID FIRST_SRV=$SRV FIRST_LOG=$SRV_LOG
+ROOT=$T/root2
+start_server --stall-timeout 1
+head -c 256M /dev/zero >"$ROOT/stall.bin"
+mkdir -p "$W/stall"
+ferry_exec get stall.bin "$W/stall/stall.bin" >"$W/stall.out" 2>"$W/stall.err" &
+client=$!
+if wait_until 30 bash -c 'ls -l "/proc/$1/fd" 2>/dev/null | grep -q -- "-> $2/stall.bin$"' _ "$SRV_PID" "$ROOT"; then
+	kill -STOP "$client"
+	sleep 4
+	kill -CONT "$client"
+	wait "$client"
+	expect_eq 3 "$?" "a get cut off by the server's stall timeout exits 3"
+	expect_one_line "$W/stall.err" "the cut-off get says why in one line"
+	expect_eq "" "$(ls -A "$W/stall")" "the cut-off get left no file, temporary or final"
+	expect_eq "" "$(cat "$W/stall.out")" "the cut-off get printed no hash line"
+else
+	kill -CONT "$client" 2>/dev/null
+	wait "$client"
+	fail "the 256 MiB download never showed up as in flight"
+fi
+rm -f "$ROOT/stall.bin"
+
+ferry_exec put "$W/big.bin" stalled-put.bin >"$W/stall.out" 2>"$W/stall.err" &
+client=$!
+if wait_until 60 inflight; then
+	kill -STOP "$client"
+	sleep 4
+	kill -CONT "$client"
+	wait "$client"
+	rc=$?
+	# The server may still deliver its "timeout" error frame (exit 1, the
+	# server failed the operation) or just drop the connection (exit 3).
+	if [[ $rc == 1 || $rc == 3 ]]; then
+		pass "a put cut off by the server's stall timeout fails (exit $rc)"
+	else
+		fail "a put cut off by the server's stall timeout exited $rc"
+		sed 's/^/  | /' "$W/stall.err"
+	fi
+	expect_one_line "$W/stall.err" "the cut-off put says why in one line"
+	files_are "" "the cut-off put stored nothing"
+else
+	kill -CONT "$client" 2>/dev/null
+	wait "$client"
+	fail "the 512 MiB upload never showed up as in flight"
+fi
+stop_server "$SRV_PID"
+SRV_PID=$FIRST_PID SRV=$FIRST_SRV SRV_LOG=$FIRST_LOG
+ROOT=$T/root
+
 # ---- SIGTERM lets a transfer in flight finish -------------------------------
 want=$(sha "$W/big.bin")
 ferry_c put "$W/big.bin" drain.bin >"$W/drain.out" 2>"$W/drain.err" &
