@@ -484,7 +484,9 @@ int sess_refused(struct session *s, const struct fr_response *r,
 		hint ? hint : "", hint ? ")" : "");
 	if (r->err == FR_E_CHECKSUM_MISMATCH)
 		return FX_CHECKSUM;
-	if (r->err == FR_E_PROTOCOL) {
+	/* A timeout ends the connection: a connection failure, like a cut
+	 * body, not a refusal of the operation. */
+	if (r->err == FR_E_PROTOCOL || r->err == FR_E_TIMEOUT) {
 		s->dead = true;
 		return FX_CONN;
 	}
