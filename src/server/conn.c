@@ -3,7 +3,7 @@
  *
  * Does: drive one connection through
  *     HANDSHAKE -> READ_REQUEST -> [BODY_IN | BODY_OUT] -> READ_REQUEST ...
- *     any state -> CLOSING
+ *     any state -> CLOSING -> LINGER
  * on a worker thread until it would block, then park it with the reactor.
  * Pending output is always flushed before a state's action runs (that is
  * the "WRITE" step between the states above).  It frames requests, checks
@@ -18,10 +18,12 @@
  * read from TLS exactly up to the announced size, so a hostile peer can
  * make us hold at most FR_FRAME_HDR + FR_MAX_REQUEST + FR_IO_CHUNK bytes.
  */
+#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "ferry/err.h"
@@ -34,8 +36,11 @@
 #include "reactor.h"
 #include "server.h"
 
+/* How long a closing connection may keep sending before we hang up. */
+#define LINGER_MS 2000
+
 /* What a worker does with a connection when run() returns. */
-enum act { ACT_PARK_IN, ACT_PARK_OUT, ACT_REQUEUE, ACT_CLOSE, ACT_ABORT };
+enum act { ACT_PARK_IN, ACT_PARK_OUT, ACT_REQUEUE, ACT_FREE };
 
 struct conn *conn_new(struct server *srv, int fd, const char *peer,
 		      bool busy)
@@ -54,7 +59,7 @@ struct conn *conn_new(struct server *srv, int fd, const char *peer,
 	snprintf(c->peer, sizeof(c->peer), "%s", peer);
 	c->perms = PERM_ALL; /* 0.1 has no ACL */
 	c->state = CS_HANDSHAKE;
-	c->hs_deadline =
+	c->fixed_deadline =
 		mono_ms() + (int64_t)srv->cfg->handshake_timeout * 1000;
 	fr_buf_init(&c->in, FR_FRAME_HDR + FR_MAX_REQUEST);
 	fr_buf_init(&c->out, FR_FRAME_HDR + FR_MAX_RESPONSE + FR_IO_CHUNK);
@@ -300,6 +305,43 @@ static int body_step(struct conn *c)
 	return FR_OK;
 }
 
+/*
+ * Closing with unread input makes the kernel send a reset, which can destroy
+ * the error frame we just sent before the peer reads it.  So: close_notify,
+ * half-close, and read and discard raw bytes until the peer hangs up or
+ * LINGER_MS passes.
+ */
+static int start_linger(struct conn *c)
+{
+	fr_tls_close(c->tls);
+	if (shutdown(c->fd, SHUT_WR) != 0)
+		return FR_E_CLOSED;
+	c->fixed_deadline = mono_ms() + LINGER_MS;
+	c->state = CS_LINGER;
+	return FR_OK;
+}
+
+static int linger(struct conn *c)
+{
+	char sink[4096];
+	ssize_t n;
+
+	for (;;) {
+		n = read(c->fd, sink, sizeof(sink));
+		if (n > 0) {
+			c->run_bytes += (size_t)n;
+			if (conn_quantum_spent(c))
+				return FR_AGAIN;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return FR_TLS_WANT_READ;
+		return FR_E_CLOSED; /* EOF or error: done */
+	}
+}
+
 static enum act run(struct conn *c)
 {
 	int r;
@@ -321,7 +363,11 @@ static enum act run(struct conn *c)
 				r = body_step(c);
 				break;
 			case CS_CLOSING:
-				return ACT_CLOSE;
+				r = start_linger(c);
+				break;
+			case CS_LINGER:
+				r = linger(c);
+				break;
 			default:
 				r = FR_E_INTERNAL;
 				break;
@@ -335,7 +381,7 @@ static enum act run(struct conn *c)
 		if (r == FR_TLS_WANT_WRITE)
 			return ACT_PARK_OUT;
 		if (r < 0)
-			return ACT_ABORT;
+			return ACT_FREE;
 	}
 }
 
@@ -359,7 +405,7 @@ void conn_free(struct conn *c)
 
 static void close_conn(struct conn *c, bool graceful)
 {
-	if (graceful && c->state != CS_HANDSHAKE)
+	if (graceful && c->state != CS_HANDSHAKE && c->state != CS_LINGER)
 		fr_tls_close(c->tls);
 	conn_free(c);
 }
@@ -370,9 +416,12 @@ static void timed_out(struct conn *c)
 	const struct config *cfg = c->srv->cfg;
 	char why[64];
 
-	if (c->state == CS_HANDSHAKE) {
-		fr_log(FR_LOG_WARN, "handshake timeout: peer=%s after %llu s",
-		       c->peer, (unsigned long long)cfg->handshake_timeout);
+	if (c->state == CS_HANDSHAKE || c->state == CS_LINGER) {
+		if (c->state == CS_HANDSHAKE)
+			fr_log(FR_LOG_WARN,
+			       "handshake timeout: peer=%s after %llu s",
+			       c->peer,
+			       (unsigned long long)cfg->handshake_timeout);
 		conn_free(c);
 		return;
 	}
@@ -421,14 +470,15 @@ void conn_work(struct pool_item *it)
 		/* SECURITY: run() parks only after fr_tls_read/write said
 		 * WANT_*; bytes already decrypted inside TLS would never wake
 		 * epoll, so if any are there, go round again instead */
-		if (act == ACT_PARK_IN && fr_tls_pending(c->tls)) {
+		if (act == ACT_PARK_IN && c->state != CS_LINGER &&
+		    fr_tls_pending(c->tls)) {
 			pool_push(c->srv->pool, &c->item);
 			return;
 		}
 		between = c->state == CS_READ_REQUEST &&
 			  fr_buf_len(&c->in) == 0 && fr_buf_len(&c->out) == 0;
-		if (c->state == CS_HANDSHAKE)
-			deadline = c->hs_deadline;
+		if (c->state == CS_HANDSHAKE || c->state == CS_LINGER)
+			deadline = c->fixed_deadline;
 		else
 			deadline = mono_ms() + 1000 * (int64_t)(between
 				? cfg->idle_timeout : cfg->stall_timeout);
@@ -441,17 +491,15 @@ void conn_work(struct pool_item *it)
 		/* drain may close it unless a request is under way */
 		if (!reactor_park(c->srv->reactor, c, act == ACT_PARK_OUT,
 				  between || c->state == CS_HANDSHAKE ||
-					  c->state == CS_CLOSING,
+					  c->state == CS_CLOSING ||
+					  c->state == CS_LINGER,
 				  deadline))
 			close_conn(c, true);
 		return;
 	case ACT_REQUEUE:
 		pool_push(c->srv->pool, &c->item);
 		return;
-	case ACT_CLOSE:
-		close_conn(c, true);
-		return;
-	case ACT_ABORT:
+	case ACT_FREE: /* done lingering, or nothing more can be sent */
 	default:
 		conn_free(c);
 		return;

@@ -27,7 +27,8 @@ enum conn_state {
 	CS_READ_REQUEST, /* waiting for / parsing the next request frame */
 	CS_BODY_IN,      /* the op consumes a request body (put) */
 	CS_BODY_OUT,     /* the op produces output in steps (get, list, stat) */
-	CS_CLOSING,      /* flush what is pending, then close */
+	CS_CLOSING,      /* flush what is pending, send close_notify */
+	CS_LINGER,       /* discard what the peer still sends, then close */
 };
 
 struct conn {
@@ -43,7 +44,7 @@ struct conn {
 	char identity[256];
 	unsigned perms;
 	enum conn_state state;
-	int64_t hs_deadline;
+	int64_t fixed_deadline; /* handshake and linger: not renewed */
 	size_t run_bytes; /* moved in this turn on a worker (fair share) */
 
 	struct fr_buf in;   /* request frames (and pipelined bytes) */

@@ -190,7 +190,7 @@ static void accept_some(struct reactor *r, size_t idx)
 		link_conn(r, c);
 		c->link.parked = true;
 		c->link.idle = true;
-		c->link.deadline = c->hs_deadline;
+		c->link.deadline = c->fixed_deadline;
 		rc = epoll_ctl(r->ep, EPOLL_CTL_ADD, fd, &ev);
 		if (rc != 0)
 			c->link.parked = false;

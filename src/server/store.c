@@ -393,11 +393,9 @@ int store_list(int root, const char *path, struct store_entry **out,
 			break;
 		}
 		nl = strlen(de->d_name);
-		/* SECURITY: only names a client could address are shown */
-		if (fr_path_check(de->d_name, nl, NULL) != FR_OK ||
-		    strchr(de->d_name, '/') || nl == 0 ||
-		    strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0 ||
+		/* SECURITY: only names a client could address are shown
+		 * (the path rules also drop "", "." and "..") */
+		if (nl == 0 || fr_path_check(de->d_name, nl, NULL) != FR_OK ||
 		    fr_name_is_reserved(de->d_name))
 			continue;
 		if (fstatat(dirfd(d), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) != 0)
