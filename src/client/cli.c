@@ -12,6 +12,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "ferry/path.h"
+
 #include "cli.h"
 
 int cli_usage(const char *cmd, const char *fmt, ...)
@@ -90,7 +92,17 @@ int cli_remote(const char *cmd, const char *arg, char *out, size_t n,
 		return cli_usage(cmd, "remote path too long (%zu bytes)", len);
 	memcpy(out, arg, len);
 	out[len] = '\0';
-	return FX_OK;
+	return cli_remote_utf8(cmd, out);
+}
+
+int cli_remote_utf8(const char *cmd, const char *path)
+{
+	/* Paths travel as JSON strings: invalid UTF-8 cannot be sent at all
+	 * (the server would see a broken request and hang up); the other
+	 * path rules are the server's to judge. */
+	if (fr_utf8_valid(path, strlen(path)))
+		return FX_OK;
+	return cli_usage(cmd, "remote path '%s' is not valid UTF-8", path);
 }
 
 void cli_basename(const char *path, char *out, size_t n)

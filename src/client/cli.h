@@ -71,6 +71,10 @@ int cli_usage(const char *cmd, const char *fmt, ...)
 int cli_remote(const char *cmd, const char *arg, char *out, size_t n,
 	       bool *had_slash);
 
+/* FX_OK if path is valid UTF-8 (a JSON string can carry it), else
+ * FX_USAGE after saying so. */
+int cli_remote_utf8(const char *cmd, const char *path);
+
 /* Last component of a '/'-separated path, trailing slashes ignored, into
  * out ("" for "/" or ""). */
 void cli_basename(const char *path, char *out, size_t n);

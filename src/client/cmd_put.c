@@ -257,7 +257,9 @@ int cmd_put(const struct cli *cli, int argc, char **argv)
 		} else {
 			memcpy(remote, rdir, sizeof rdir);
 		}
-		one = put_one(&c, argv[i], remote);
+		one = cli_remote_utf8("put", remote);
+		if (one == FX_OK)
+			one = put_one(&c, argv[i], remote);
 		rc = cli_merge(rc, one);
 	}
 	sess_close(&s);

@@ -190,7 +190,9 @@ int out_finish(int rc)
 {
 	if (fflush(stdout) == 0 && !ferror(stdout))
 		return rc;
-	fprintf(stderr, "ferry: writing to standard output: %s\n",
+	/* A reader that went away (ferry ls | head) needs no message. */
+	if (errno != EPIPE)
+		fprintf(stderr, "ferry: writing to standard output: %s\n",
 		strerror(errno));
 	return rc != FX_OK ? rc : FX_LOCAL;
 }
