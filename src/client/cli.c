@@ -28,13 +28,12 @@ int cli_usage(const char *cmd, const char *fmt, ...)
 	return FX_USAGE;
 }
 
-int cli_cmd_opts(int argc, char **argv, bool *overwrite, bool *help,
-		 int *first)
+int cli_cmd_opts(int argc, char **argv, bool *overwrite, bool *help, int *first)
 {
 	static const struct option with_ow[] = {
-		{"overwrite", no_argument, NULL, 'o'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"overwrite", no_argument, NULL, 'o'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const struct option *longopts = with_ow + (overwrite ? 0 : 1);
 	int c;
@@ -62,14 +61,14 @@ int cli_cmd_opts(int argc, char **argv, bool *overwrite, bool *help,
 			     !strcmp(argv[optind - 1] + 2, "cert") ||
 			     !strcmp(argv[optind - 1] + 2, "key")))
 				return cli_usage(argv[0],
-						 "'%s' is a global option: "
-						 "put it before the command",
-						 argv[optind - 1]);
+				                 "'%s' is a global option: "
+				                 "put it before the command",
+				                 argv[optind - 1]);
 			if (optopt)
-				return cli_usage(argv[0],
-						 "unknown option '-%c'", optopt);
+				return cli_usage(
+				    argv[0], "unknown option '-%c'", optopt);
 			return cli_usage(argv[0], "unknown option '%s'",
-					 argv[optind - 1]);
+			                 argv[optind - 1]);
 		}
 	}
 	*first = optind;
@@ -77,7 +76,7 @@ int cli_cmd_opts(int argc, char **argv, bool *overwrite, bool *help,
 }
 
 int cli_remote(const char *cmd, const char *arg, char *out, size_t n,
-	       bool *had_slash)
+               bool *had_slash)
 {
 	size_t len;
 

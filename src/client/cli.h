@@ -30,8 +30,8 @@ struct cli {
 	const char *cert;   /* --cert / FERRY_CERT */
 	const char *key;    /* --key / FERRY_KEY */
 	bool json;          /* --json: one JSON object per line */
-	bool quiet;         /* -q: no progress, no success lines for put/get/rm */
-	bool progress;      /* stderr is a terminal and not -q */
+	bool quiet;    /* -q: no progress, no success lines for put/get/rm */
+	bool progress; /* stderr is a terminal and not -q */
 };
 
 /* Command entry points.  argv[0] is the command name; each returns an exit
@@ -56,11 +56,11 @@ bool cli_cmd_help(const char *name, FILE *f);
  * was printed (the command then exits 0).
  */
 int cli_cmd_opts(int argc, char **argv, bool *overwrite, bool *help,
-		 int *first);
+                 int *first);
 
 /* Print "ferry: CMD: <message>; see 'ferry help CMD'" and return FX_USAGE. */
 int cli_usage(const char *cmd, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /*
  * Turn a remote argument into a protocol path in out: leading and trailing
@@ -69,7 +69,7 @@ int cli_usage(const char *cmd, const char *fmt, ...)
  * ended in '/'.  FX_OK, or FX_USAGE when it does not fit.
  */
 int cli_remote(const char *cmd, const char *arg, char *out, size_t n,
-	       bool *had_slash);
+               bool *had_slash);
 
 /* FX_OK if path is valid UTF-8 (a JSON string can carry it), else
  * FX_USAGE after saying so. */

@@ -140,7 +140,7 @@ static int write_all(int fd, const unsigned char *p, size_t n)
 
 /* Receive size body bytes into fd, hashing them. */
 static int recv_body(struct get_ctx *c, int fd, const char *remote,
-		     const struct dest *d, uint64_t size)
+                     const struct dest *d, uint64_t size)
 {
 	struct progress pg;
 	char doing[FR_PATH_MAX + 32];
@@ -151,7 +151,8 @@ static int recv_body(struct get_ctx *c, int fd, const char *remote,
 	progress_start(&pg, c->cli->progress, d->path, size);
 	while (left > 0) {
 		rc = sess_read_body(c->s, c->buf,
-				    left < FR_IO_CHUNK ? left : FR_IO_CHUNK, &got);
+		                    left < FR_IO_CHUNK ? left : FR_IO_CHUNK,
+		                    &got);
 		if (rc != FR_OK) {
 			progress_end(&pg);
 			snprintf(doing, sizeof doing, "receiving %s", remote);
@@ -161,7 +162,7 @@ static int recv_body(struct get_ctx *c, int fd, const char *remote,
 		if (write_all(fd, c->buf, got) < 0) {
 			progress_end(&pg);
 			fprintf(stderr, "ferry: get %s: writing %s: %s\n",
-				remote, d->path, strerror(errno));
+			        remote, d->path, strerror(errno));
 			/* The rest of the body is not worth fetching. */
 			sess_abort(c->s);
 			return FX_LOCAL;
@@ -175,7 +176,7 @@ static int recv_body(struct get_ctx *c, int fd, const char *remote,
 
 /* fsync, rename into place, fsync the directory. */
 static int commit(struct get_ctx *c, int *fd, const char *remote,
-		  const struct dest *d)
+                  const struct dest *d)
 {
 	int dfd = -1, rc = FX_LOCAL, r;
 	const char *step = "fsync";
@@ -191,7 +192,7 @@ static int commit(struct get_ctx *c, int *fd, const char *remote,
 		r = rename(g_tmp, d->path);
 	} else {
 		r = renameat2(AT_FDCWD, g_tmp, AT_FDCWD, d->path,
-			      RENAME_NOREPLACE);
+		              RENAME_NOREPLACE);
 		if (r < 0 && (errno == EINVAL || errno == ENOSYS)) {
 			/* A file system without RENAME_NOREPLACE: link(2)
 			 * never replaces either. */
@@ -202,8 +203,10 @@ static int commit(struct get_ctx *c, int *fd, const char *remote,
 	}
 	if (r < 0) {
 		if (errno == EEXIST) {
-			fprintf(stderr, "ferry: get %s: %s exists (use "
-					"--overwrite)\n", remote, d->path);
+			fprintf(stderr,
+			        "ferry: get %s: %s exists (use "
+			        "--overwrite)\n",
+			        remote, d->path);
 			return FX_LOCAL;
 		}
 		goto fail;
@@ -217,7 +220,7 @@ static int commit(struct get_ctx *c, int *fd, const char *remote,
 	goto out;
 fail:
 	fprintf(stderr, "ferry: get %s: %s %s: %s\n", remote, step, d->path,
-		strerror(errno));
+	        strerror(errno));
 out:
 	if (dfd >= 0)
 		close(dfd);
@@ -236,19 +239,21 @@ static int get_one(struct get_ctx *c, const char *remote, const struct dest *d)
 	memset(&r, 0, sizeof r);
 	if (!c->overwrite && lstat(d->path, &st) == 0) {
 		fprintf(stderr, "ferry: get %s: %s exists (use --overwrite)\n",
-			remote, d->path);
+		        remote, d->path);
 		return FX_LOCAL;
 	}
 	/* The temporary file first: a local failure then costs no transfer. */
 	fd = make_temp(d->dir, d->name);
 	if (fd < 0) {
-		fprintf(stderr, "ferry: get %s: cannot create a temporary file "
-				"in %s: %s\n", remote, d->dir, strerror(errno));
+		fprintf(stderr,
+		        "ferry: get %s: cannot create a temporary file "
+		        "in %s: %s\n",
+		        remote, d->dir, strerror(errno));
 		return FX_LOCAL;
 	}
 
 	rc = sess_send(c->s, fr_req_get(sess_req(c->s), remote, 0), "get",
-		       remote);
+	               remote);
 	if (rc != FX_OK)
 		goto out;
 	rc = sess_recv(c->s, &r);
@@ -256,10 +261,10 @@ static int get_one(struct get_ctx *c, const char *remote, const struct dest *d)
 		goto out;
 	if (r.status == FR_ST_ERROR) {
 		rc = sess_refused(c->s, &r, "get", remote,
-				  r.err == FR_E_IS_DIRECTORY
-					  ? "ferry 0.1 downloads files, not "
-					    "directories"
-					  : NULL);
+		                  r.err == FR_E_IS_DIRECTORY
+		                      ? "ferry 0.1 downloads files, not "
+		                        "directories"
+		                      : NULL);
 		goto out;
 	}
 	if (r.status != FR_ST_READY) {
@@ -267,8 +272,9 @@ static int get_one(struct get_ctx *c, const char *remote, const struct dest *d)
 		goto out;
 	}
 	if (!r.has_size || (r.has_offset && r.offset != 0)) {
-		c->s->why = r.has_size ? "the server started at a nonzero offset"
-				       : "\"ready\" without a size";
+		c->s->why = r.has_size
+		                ? "the server started at a nonzero offset"
+		                : "\"ready\" without a size";
 		rc = sess_lost(c->s, FR_E_PROTOCOL, "starting the download");
 		goto out;
 	}
@@ -298,16 +304,18 @@ static int get_one(struct get_ctx *c, const char *remote, const struct dest *d)
 		goto out;
 	}
 	if (strcmp(r.sha256, hex) != 0) {
-		fprintf(stderr, "ferry: get %s: checksum mismatch: received %s, "
-				"the server has %s; %s was not written (try "
-				"again)\n", remote, hex, r.sha256, d->path);
+		fprintf(stderr,
+		        "ferry: get %s: checksum mismatch: received %s, "
+		        "the server has %s; %s was not written (try "
+		        "again)\n",
+		        remote, hex, r.sha256, d->path);
 		rc = FX_CHECKSUM;
 		goto out;
 	}
 	rc = commit(c, &fd, remote, d);
 	if (rc == FX_OK)
 		out_transfer(c->cli, "get", d->path, remote, size, hex,
-			     cli_now() - t0);
+		             cli_now() - t0);
 out:
 	if (fd >= 0)
 		close(fd);
@@ -318,7 +326,7 @@ out:
 
 /* Fill d for remote path rpath; local is the LOCAL operand or NULL. */
 static int plan(struct dest *d, const char *rpath, const char *local,
-		bool local_is_dir)
+                bool local_is_dir)
 {
 	char base[FR_NAME_MAX + 1];
 	const char *slash;
@@ -328,13 +336,14 @@ static int plan(struct dest *d, const char *rpath, const char *local,
 	cli_basename(rpath, base, sizeof base);
 	if (local_is_dir) {
 		if (!base[0])
-			return cli_usage("get", "'/' is the root directory, not "
-						"a file");
+			return cli_usage("get",
+			                 "'/' is the root directory, not "
+			                 "a file");
 		if (!cli_join(d->path, sizeof d->path, local ? local : "",
-			      base))
+		              base))
 			return cli_usage("get", "local path too long");
 		snprintf(d->dir, sizeof d->dir, "%s",
-			 local && *local ? local : ".");
+		         local && *local ? local : ".");
 		memcpy(d->name, base, sizeof base);
 		return FX_OK;
 	}
@@ -378,11 +387,13 @@ int cmd_get(const struct cli *cli, int argc, char **argv)
 		local = argv[argc - 1];
 		ll = strlen(local);
 		local_is_dir = (ll > 0 && local[ll - 1] == '/') ||
-			       (stat(local, &st) == 0 && S_ISDIR(st.st_mode));
+		               (stat(local, &st) == 0 && S_ISDIR(st.st_mode));
 		if (!local_is_dir && nremote > 1)
-			return cli_usage("get", "with several REMOTEs, LOCAL "
-						"('%s') must be an existing "
-						"directory", local);
+			return cli_usage("get",
+			                 "with several REMOTEs, LOCAL "
+			                 "('%s') must be an existing "
+			                 "directory",
+			                 local);
 		if (ll == 0)
 			return cli_usage("get", "empty LOCAL");
 	}

@@ -35,9 +35,9 @@ static void print_entry(const struct cli *cli, const struct fr_entry *e)
 		snprintf(size, sizeof size, "-");
 	else
 		snprintf(size, sizeof size, "%" PRIu64, e->size);
-	printf("%16s  %s  %s%s\n", size, out_time(when, sizeof when, e->mtime,
-						 false),
-	       e->name, e->is_dir ? "/" : "");
+	printf("%16s  %s  %s%s\n", size,
+	       out_time(when, sizeof when, e->mtime, false), e->name,
+	       e->is_dir ? "/" : "");
 }
 
 int cmd_ls(const struct cli *cli, int argc, char **argv)

@@ -70,7 +70,7 @@ static int check_eof(int fd, unsigned char *buf)
 
 /* Stream size bytes of fd; on a local failure the connection is aborted. */
 static int send_body(struct put_ctx *c, int fd, const char *local,
-		     const char *remote, uint64_t size)
+                     const char *remote, uint64_t size)
 {
 	struct progress pg;
 	uint64_t left = size;
@@ -104,12 +104,16 @@ static int send_body(struct put_ctx *c, int fd, const char *local,
 local_fail:
 	progress_end(&pg);
 	if (err == EFBIG)
-		fprintf(stderr, "ferry: put %s: the file changed size while it "
-				"was being sent; upload aborted (nothing was "
-				"stored)\n", local);
+		fprintf(stderr,
+		        "ferry: put %s: the file changed size while it "
+		        "was being sent; upload aborted (nothing was "
+		        "stored)\n",
+		        local);
 	else
-		fprintf(stderr, "ferry: put %s: reading: %s; upload aborted "
-				"(nothing was stored)\n", local, strerror(err));
+		fprintf(stderr,
+		        "ferry: put %s: reading: %s; upload aborted "
+		        "(nothing was stored)\n",
+		        local, strerror(err));
 	sess_abort(c->s);
 	return FX_LOCAL;
 }
@@ -132,18 +136,18 @@ static int put_one(struct put_ctx *c, const char *local, const char *remote)
 	}
 	if (!S_ISREG(st.st_mode)) {
 		fprintf(stderr, "ferry: put %s: %s\n", local,
-			S_ISDIR(st.st_mode)
-				? "is a directory (ferry 0.1 uploads files, "
-				  "not directories)"
-				: "not a regular file");
+		        S_ISDIR(st.st_mode)
+		            ? "is a directory (ferry 0.1 uploads files, "
+		              "not directories)"
+		            : "not a regular file");
 		rc = FX_LOCAL;
 		goto out;
 	}
 	size = (uint64_t)st.st_size;
 
-	rc = sess_send(c->s, fr_req_put(sess_req(c->s), remote, size, NULL,
-					c->overwrite),
-		       "put", remote);
+	rc = sess_send(
+	    c->s, fr_req_put(sess_req(c->s), remote, size, NULL, c->overwrite),
+	    "put", remote);
 	if (rc != FX_OK)
 		goto out;
 	rc = sess_recv(c->s, &r);
@@ -151,10 +155,10 @@ static int put_one(struct put_ctx *c, const char *local, const char *remote)
 		goto out;
 	if (r.status == FR_ST_ERROR) {
 		rc = sess_refused(c->s, &r, "put", remote,
-				  r.err == FR_E_IS_DIRECTORY
-					  ? "end REMOTE with '/' to put into "
-					    "that directory"
-					  : NULL);
+		                  r.err == FR_E_IS_DIRECTORY
+		                      ? "end REMOTE with '/' to put into "
+		                        "that directory"
+		                      : NULL);
 		goto out;
 	}
 	if (r.status != FR_ST_READY) {
@@ -187,15 +191,16 @@ static int put_one(struct put_ctx *c, const char *local, const char *remote)
 	}
 	if (!r.has_sha256 || (r.has_size && r.size != size)) {
 		c->s->why = r.has_sha256 ? "the server stored another size"
-					 : "final answer without sha256";
+		                         : "final answer without sha256";
 		rc = sess_lost(c->s, FR_E_PROTOCOL, "finishing the upload");
 		goto out;
 	}
 	if (strcmp(r.sha256, hex) != 0) {
-		fprintf(stderr, "ferry: put %s: checksum mismatch: we sent %s, "
-				"the server stored %s (the remote file is "
-				"suspect: put it again with --overwrite)\n",
-			remote, hex, r.sha256);
+		fprintf(stderr,
+		        "ferry: put %s: checksum mismatch: we sent %s, "
+		        "the server stored %s (the remote file is "
+		        "suspect: put it again with --overwrite)\n",
+		        remote, hex, r.sha256);
 		rc = FX_CHECKSUM;
 		goto out;
 	}
@@ -227,7 +232,7 @@ int cmd_put(const struct cli *cli, int argc, char **argv)
 	rdir[0] = '\0';
 	if (argc - first > 1) {
 		rc = cli_remote("put", argv[argc - 1], rdir, sizeof rdir,
-				&slash);
+		                &slash);
 		if (rc != FX_OK)
 			return rc;
 		dir_mode = slash || nlocal > 1 || rdir[0] == '\0';
@@ -248,10 +253,13 @@ int cmd_put(const struct cli *cli, int argc, char **argv)
 	for (i = first; i < first + nlocal && !s.dead; i++) {
 		if (dir_mode) {
 			cli_basename(argv[i], base, sizeof base);
-			if (!base[0] || !cli_join(remote, sizeof remote, rdir,
-						  base)) {
-				rc = cli_merge(rc, cli_usage("put", "cannot name "
-					"a remote file after '%s'", argv[i]));
+			if (!base[0] ||
+			    !cli_join(remote, sizeof remote, rdir, base)) {
+				rc = cli_merge(
+				    rc, cli_usage("put",
+				                  "cannot name "
+				                  "a remote file after '%s'",
+				                  argv[i]));
 				continue;
 			}
 		} else {

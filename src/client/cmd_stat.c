@@ -18,12 +18,12 @@
 
 /* One stat exchange; on FX_OK *r holds a checked "ok" answer. */
 static int do_stat(struct session *s, const char *cmd, const char *rpath,
-		   bool want_sha256, struct fr_response *r)
+                   bool want_sha256, struct fr_response *r)
 {
 	int rc;
 
 	rc = sess_send(s, fr_req_stat(sess_req(s), rpath, want_sha256), cmd,
-		       rpath);
+	               rpath);
 	if (rc == FX_OK)
 		rc = sess_recv(s, r);
 	if (rc != FX_OK)
@@ -105,8 +105,10 @@ int cmd_sum(const struct cli *cli, int argc, char **argv)
 		if (one == FX_OK)
 			one = do_stat(&s, "sum", rpath, true, &r);
 		if (one == FX_OK && r.is_dir) {
-			fprintf(stderr, "ferry: sum %s: is a directory (sum "
-					"takes files)\n", rpath[0] ? rpath : "/");
+			fprintf(stderr,
+			        "ferry: sum %s: is a directory (sum "
+			        "takes files)\n",
+			        rpath[0] ? rpath : "/");
 			one = FX_REFUSED;
 		}
 		rc = cli_merge(rc, one);

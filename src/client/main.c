@@ -25,43 +25,43 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{"put", cmd_put, "put [--overwrite] LOCAL... [REMOTE]",
-	 "Upload local files.  With one LOCAL and no REMOTE the file goes to\n"
-	 "its basename at the root.  When REMOTE ends in '/' or several LOCALs\n"
-	 "are given, REMOTE is a directory and each file goes to\n"
-	 "REMOTE/basename; otherwise REMOTE is the remote file name.  Missing\n"
-	 "remote directories are created.  An existing remote file is only\n"
-	 "replaced with --overwrite.  Directories are not uploaded (no\n"
-	 "recursion in 0.1).  Prints \"SHA256  REMOTE\" per file once the\n"
-	 "server has stored it and both sides agree on the hash.  A local\n"
-	 "file that changes size while it is sent aborts the upload (the\n"
-	 "server discards it) with status 5."},
-	{"get", cmd_get, "get [--overwrite] REMOTE... [LOCAL]",
-	 "Download remote files.  LOCAL defaults to the current directory;\n"
-	 "an existing directory (or a name ending in '/') receives\n"
-	 "LOCAL/basename; with several REMOTEs LOCAL must be a directory.\n"
-	 "Data goes to a temporary file next to the target and is renamed\n"
-	 "into place only after its SHA-256 matched the server's, so no\n"
-	 "partial or corrupt file ever carries the final name.  An existing\n"
-	 "local file is not replaced without --overwrite (status 5).\n"
-	 "Prints \"SHA256  LOCAL\" per file."},
-	{"ls", cmd_ls, "ls [REMOTE]",
-	 "List a remote directory (default: the root): size, modification\n"
-	 "time and name per entry, directories with a trailing '/'.  With\n"
-	 "--json: one {\"name\",\"type\",\"size\",\"mtime\"} object per line."},
-	{"stat", cmd_stat, "stat REMOTE",
-	 "Show the type, size and modification time of a remote file or\n"
-	 "directory (--json: one object)."},
-	{"sum", cmd_sum, "sum REMOTE...",
-	 "Have the server compute the SHA-256 of remote files and print\n"
-	 "\"SHA256  REMOTE\" lines (sha256sum format)."},
-	{"rm", cmd_rm, "rm REMOTE...",
-	 "Delete remote files, or empty remote directories.  Prints\n"
-	 "\"removed REMOTE\" per path."},
-	{"whoami", cmd_whoami, "whoami",
-	 "Show the identity the server gave our certificate, its permissions\n"
-	 "(r get, w put, l ls/stat/sum, d rm), the server and the protocol\n"
-	 "version."},
+    {"put", cmd_put, "put [--overwrite] LOCAL... [REMOTE]",
+     "Upload local files.  With one LOCAL and no REMOTE the file goes to\n"
+     "its basename at the root.  When REMOTE ends in '/' or several LOCALs\n"
+     "are given, REMOTE is a directory and each file goes to\n"
+     "REMOTE/basename; otherwise REMOTE is the remote file name.  Missing\n"
+     "remote directories are created.  An existing remote file is only\n"
+     "replaced with --overwrite.  Directories are not uploaded (no\n"
+     "recursion in 0.1).  Prints \"SHA256  REMOTE\" per file once the\n"
+     "server has stored it and both sides agree on the hash.  A local\n"
+     "file that changes size while it is sent aborts the upload (the\n"
+     "server discards it) with status 5."},
+    {"get", cmd_get, "get [--overwrite] REMOTE... [LOCAL]",
+     "Download remote files.  LOCAL defaults to the current directory;\n"
+     "an existing directory (or a name ending in '/') receives\n"
+     "LOCAL/basename; with several REMOTEs LOCAL must be a directory.\n"
+     "Data goes to a temporary file next to the target and is renamed\n"
+     "into place only after its SHA-256 matched the server's, so no\n"
+     "partial or corrupt file ever carries the final name.  An existing\n"
+     "local file is not replaced without --overwrite (status 5).\n"
+     "Prints \"SHA256  LOCAL\" per file."},
+    {"ls", cmd_ls, "ls [REMOTE]",
+     "List a remote directory (default: the root): size, modification\n"
+     "time and name per entry, directories with a trailing '/'.  With\n"
+     "--json: one {\"name\",\"type\",\"size\",\"mtime\"} object per line."},
+    {"stat", cmd_stat, "stat REMOTE",
+     "Show the type, size and modification time of a remote file or\n"
+     "directory (--json: one object)."},
+    {"sum", cmd_sum, "sum REMOTE...",
+     "Have the server compute the SHA-256 of remote files and print\n"
+     "\"SHA256  REMOTE\" lines (sha256sum format)."},
+    {"rm", cmd_rm, "rm REMOTE...",
+     "Delete remote files, or empty remote directories.  Prints\n"
+     "\"removed REMOTE\" per path."},
+    {"whoami", cmd_whoami, "whoami",
+     "Show the identity the server gave our certificate, its permissions\n"
+     "(r get, w put, l ls/stat/sum, d rm), the server and the protocol\n"
+     "version."},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
@@ -82,9 +82,10 @@ bool cli_cmd_help(const char *name, FILE *f)
 
 	if (!c)
 		return false;
-	fprintf(f, "usage: ferry [GLOBAL OPTIONS] %s\n\n%s\n\n"
-		   "See 'ferry --help' for the global options.\n",
-		c->usage, c->help);
+	fprintf(f,
+	        "usage: ferry [GLOBAL OPTIONS] %s\n\n%s\n\n"
+	        "See 'ferry --help' for the global options.\n",
+	        c->usage, c->help);
 	return true;
 }
 
@@ -92,78 +93,83 @@ static void print_help(FILE *f)
 {
 	size_t i;
 
-	fputs("NAME\n"
-	      "    ferry - copy files to and from a ferryd server over mutual "
-	      "TLS\n\n"
-	      "SYNOPSIS\n"
-	      "    ferry [-s HOST[:PORT]] [--ca FILE] [--cert FILE] [--key FILE]"
-	      "\n          [--json] [-q] COMMAND [ARGS...]\n"
-	      "    ferry help COMMAND | ferry COMMAND --help\n"
-	      "    ferry --help | --version\n\n"
-	      "DESCRIPTION\n"
-	      "    Every transfer is verified end to end: both sides hash the "
-	      "bytes with\n"
-	      "    SHA-256 and compare before a file is accepted.  All files of "
-	      "one command\n"
-	      "    travel over one connection.\n\n"
-	      "COMMANDS\n", f);
+	fputs(
+	    "NAME\n"
+	    "    ferry - copy files to and from a ferryd server over mutual "
+	    "TLS\n\n"
+	    "SYNOPSIS\n"
+	    "    ferry [-s HOST[:PORT]] [--ca FILE] [--cert FILE] [--key FILE]"
+	    "\n          [--json] [-q] COMMAND [ARGS...]\n"
+	    "    ferry help COMMAND | ferry COMMAND --help\n"
+	    "    ferry --help | --version\n\n"
+	    "DESCRIPTION\n"
+	    "    Every transfer is verified end to end: both sides hash the "
+	    "bytes with\n"
+	    "    SHA-256 and compare before a file is accepted.  All files of "
+	    "one command\n"
+	    "    travel over one connection.\n\n"
+	    "COMMANDS\n",
+	    f);
 	for (i = 0; i < N_COMMANDS; i++)
 		fprintf(f, "    %s\n", commands[i].usage);
-	fputs("\n    Remote paths are relative to the server's root; a leading "
-	      "'/' is ignored\n"
-	      "    and '/' alone is the root.  'ferry help COMMAND' tells more."
-	      "\n\n"
-	      "OPTIONS (before the command)\n"
-	      "    -s, --server HOST[:PORT]  server to use (default port 9533; "
-	      "IPv6 as [::1]:9533)\n"
-	      "    --ca FILE      CA certificate(s) the server certificate must "
-	      "chain to\n"
-	      "    --cert FILE    our client certificate (PEM)\n"
-	      "    --key FILE     its private key (PEM)\n"
-	      "    --json         one JSON object per line on stdout instead of "
-	      "text\n"
-	      "    -q, --quiet    no progress bar, and no success lines for "
-	      "put, get and rm\n"
-	      "                   (errors are still printed on stderr)\n"
-	      "    -h, --help     this help\n"
-	      "    -V, --version  print the version\n"
-	      "    Options take their value as '--ca FILE' or '--ca=FILE'.\n\n"
-	      "OUTPUT\n"
-	      "    put and get print \"SHA256  PATH\" per file (put: the remote "
-	      "path, get: the\n"
-	      "    local path), which 'sha256sum -c' accepts.  With --json each "
-	      "file is one\n"
-	      "    line {\"op\",\"local\",\"remote\",\"size\",\"sha256\","
-	      "\"seconds\"}.  A progress bar is\n"
-	      "    drawn on stderr only when stderr is a terminal; otherwise "
-	      "stderr stays\n"
-	      "    silent unless something fails.\n\n"
-	      "ENVIRONMENT\n"
-	      "    FERRY_SERVER, FERRY_CA, FERRY_CERT, FERRY_KEY\n"
-	      "                   defaults for -s, --ca, --cert and --key; the "
-	      "flags win\n\n"
-	      "EXIT STATUS\n"
-	      "    0  success\n"
-	      "    1  the server refused or failed an operation (with several "
-	      "files ferry\n"
-	      "       goes on with the next one and exits 1 at the end)\n"
-	      "    2  usage error (bad command line or configuration)\n"
-	      "    3  connection, TLS or protocol failure (certificate "
-	      "verification\n"
-	      "       included, and a connection the server timed out); "
-	      "ferry stops at once\n"
-	      "    4  SHA-256 mismatch: the file was not accepted\n"
-	      "    5  local I/O error, or an existing local file without "
-	      "--overwrite\n\n"
-	      "EXAMPLES\n"
-	      "    export FERRY_SERVER=files.example.org FERRY_CA=ca.crt\n"
-	      "    export FERRY_CERT=alice.crt FERRY_KEY=alice.key\n"
-	      "    ferry put build/app.tar.gz releases/\n"
-	      "    ferry get releases/app.tar.gz /tmp/\n"
-	      "    ferry ls releases\n"
-	      "    ferry sum releases/app.tar.gz\n"
-	      "    ferry -q get releases/app.tar.gz /tmp/ && ferry sum releases/app.tar.gz\n"
-	      "    ferry -s [::1]:9533 --json whoami\n", f);
+	fputs(
+	    "\n    Remote paths are relative to the server's root; a leading "
+	    "'/' is ignored\n"
+	    "    and '/' alone is the root.  'ferry help COMMAND' tells more."
+	    "\n\n"
+	    "OPTIONS (before the command)\n"
+	    "    -s, --server HOST[:PORT]  server to use (default port 9533; "
+	    "IPv6 as [::1]:9533)\n"
+	    "    --ca FILE      CA certificate(s) the server certificate must "
+	    "chain to\n"
+	    "    --cert FILE    our client certificate (PEM)\n"
+	    "    --key FILE     its private key (PEM)\n"
+	    "    --json         one JSON object per line on stdout instead of "
+	    "text\n"
+	    "    -q, --quiet    no progress bar, and no success lines for "
+	    "put, get and rm\n"
+	    "                   (errors are still printed on stderr)\n"
+	    "    -h, --help     this help\n"
+	    "    -V, --version  print the version\n"
+	    "    Options take their value as '--ca FILE' or '--ca=FILE'.\n\n"
+	    "OUTPUT\n"
+	    "    put and get print \"SHA256  PATH\" per file (put: the remote "
+	    "path, get: the\n"
+	    "    local path), which 'sha256sum -c' accepts.  With --json each "
+	    "file is one\n"
+	    "    line {\"op\",\"local\",\"remote\",\"size\",\"sha256\","
+	    "\"seconds\"}.  A progress bar is\n"
+	    "    drawn on stderr only when stderr is a terminal; otherwise "
+	    "stderr stays\n"
+	    "    silent unless something fails.\n\n"
+	    "ENVIRONMENT\n"
+	    "    FERRY_SERVER, FERRY_CA, FERRY_CERT, FERRY_KEY\n"
+	    "                   defaults for -s, --ca, --cert and --key; the "
+	    "flags win\n\n"
+	    "EXIT STATUS\n"
+	    "    0  success\n"
+	    "    1  the server refused or failed an operation (with several "
+	    "files ferry\n"
+	    "       goes on with the next one and exits 1 at the end)\n"
+	    "    2  usage error (bad command line or configuration)\n"
+	    "    3  connection, TLS or protocol failure (certificate "
+	    "verification\n"
+	    "       included, and a connection the server timed out); "
+	    "ferry stops at once\n"
+	    "    4  SHA-256 mismatch: the file was not accepted\n"
+	    "    5  local I/O error, or an existing local file without "
+	    "--overwrite\n\n"
+	    "EXAMPLES\n"
+	    "    export FERRY_SERVER=files.example.org FERRY_CA=ca.crt\n"
+	    "    export FERRY_CERT=alice.crt FERRY_KEY=alice.key\n"
+	    "    ferry put build/app.tar.gz releases/\n"
+	    "    ferry get releases/app.tar.gz /tmp/\n"
+	    "    ferry ls releases\n"
+	    "    ferry sum releases/app.tar.gz\n"
+	    "    ferry -q get releases/app.tar.gz /tmp/ && ferry sum "
+	    "releases/app.tar.gz\n"
+	    "    ferry -s [::1]:9533 --json whoami\n",
+	    f);
 }
 
 static const char *env_or(const char *flag, const char *env)
@@ -179,15 +185,15 @@ static const char *env_or(const char *flag, const char *env)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"server", required_argument, NULL, 's'},
-		{"ca", required_argument, NULL, 'a'},
-		{"cert", required_argument, NULL, 'c'},
-		{"key", required_argument, NULL, 'k'},
-		{"json", no_argument, NULL, 'j'},
-		{"quiet", no_argument, NULL, 'q'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0},
+	    {"server", required_argument, NULL, 's'},
+	    {"ca", required_argument, NULL, 'a'},
+	    {"cert", required_argument, NULL, 'c'},
+	    {"key", required_argument, NULL, 'k'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct cli cli;
 	const struct command *cmd;
@@ -229,24 +235,26 @@ int main(int argc, char **argv)
 
 			if (strncmp(arg, "--", 2) == 0)
 				fprintf(stderr, "ferry: %s option '%s'\n",
-					optopt ? "missing value for"
-					       : "unknown",
-					arg);
+				        optopt ? "missing value for"
+				               : "unknown",
+				        arg);
 			else if (optopt == 's')
 				fprintf(stderr, "ferry: missing value for "
-						"option '-s'\n");
+				                "option '-s'\n");
 			else
 				fprintf(stderr, "ferry: unknown option '-%c'\n",
-					optopt);
+				        optopt);
 			fputs("usage: ferry [OPTIONS] COMMAND [ARGS...]; see "
-			      "'ferry --help'\n", stderr);
+			      "'ferry --help'\n",
+			      stderr);
 			return FX_USAGE;
 		}
 		}
 	}
 	if (optind >= argc) {
 		fputs("ferry: no command given\nusage: ferry [OPTIONS] COMMAND "
-		      "[ARGS...]; see 'ferry --help'\n", stderr);
+		      "[ARGS...]; see 'ferry --help'\n",
+		      stderr);
 		return FX_USAGE;
 	}
 	if (strcmp(argv[optind], "help") == 0) {
@@ -255,16 +263,20 @@ int main(int argc, char **argv)
 			return out_finish(FX_OK);
 		}
 		if (!cli_cmd_help(argv[optind + 1], stdout)) {
-			fprintf(stderr, "ferry: no command '%s'; see 'ferry "
-					"--help'\n", argv[optind + 1]);
+			fprintf(stderr,
+			        "ferry: no command '%s'; see 'ferry "
+			        "--help'\n",
+			        argv[optind + 1]);
 			return FX_USAGE;
 		}
 		return out_finish(FX_OK);
 	}
 	cmd = find_command(argv[optind]);
 	if (!cmd) {
-		fprintf(stderr, "ferry: unknown command '%s'; see 'ferry "
-				"--help'\n", argv[optind]);
+		fprintf(stderr,
+		        "ferry: unknown command '%s'; see 'ferry "
+		        "--help'\n",
+		        argv[optind]);
 		return FX_USAGE;
 	}
 

@@ -50,7 +50,8 @@ void out_json_string(FILE *f, const char *s)
 			fputc(c, f);
 		} else {
 			sl = utf8_seq_len(c);
-			if (sl == 0 || i + sl > n || !fr_utf8_valid(s + i, sl)) {
+			if (sl == 0 || i + sl > n ||
+			    !fr_utf8_valid(s + i, sl)) {
 				fputs("\\ufffd", f);
 			} else {
 				fwrite(s + i, 1, sl, f);
@@ -135,8 +136,8 @@ void out_sum_line(FILE *f, const char *hex, const char *path)
 }
 
 void out_transfer(const struct cli *cli, const char *op, const char *local,
-		  const char *remote, uint64_t size, const char *hex,
-		  double seconds)
+                  const char *remote, uint64_t size, const char *hex,
+                  double seconds)
 {
 	struct jline j;
 
@@ -159,8 +160,8 @@ void out_transfer(const struct cli *cli, const char *op, const char *local,
 
 const char *out_size(char *buf, size_t n, double bytes)
 {
-	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB",
-					    "PiB"};
+	static const char *const units[] = {"B",   "KiB", "MiB",
+	                                    "GiB", "TiB", "PiB"};
 	size_t u = 0;
 
 	while (bytes >= 1024.0 && u + 1 < sizeof units / sizeof units[0]) {
@@ -180,8 +181,9 @@ const char *out_time(char *buf, size_t n, int64_t t, bool long_form)
 	time_t tt = (time_t)t;
 
 	if ((int64_t)tt != t || localtime_r(&tt, &tm) == NULL ||
-	    strftime(buf, n, long_form ? "%Y-%m-%d %H:%M:%S %z" :
-					 "%Y-%m-%d %H:%M", &tm) == 0)
+	    strftime(buf, n,
+	             long_form ? "%Y-%m-%d %H:%M:%S %z" : "%Y-%m-%d %H:%M",
+	             &tm) == 0)
 		snprintf(buf, n, "?");
 	return buf;
 }
@@ -193,6 +195,6 @@ int out_finish(int rc)
 	/* A reader that went away (ferry ls | head) needs no message. */
 	if (errno != EPIPE)
 		fprintf(stderr, "ferry: writing to standard output: %s\n",
-		strerror(errno));
+		        strerror(errno));
 	return rc != FX_OK ? rc : FX_LOCAL;
 }

@@ -43,8 +43,8 @@ void out_sum_line(FILE *f, const char *hex, const char *path);
  * remote path) or, with --json, {"op","local","remote","size","sha256",
  * "seconds"}.  Nothing with -q. */
 void out_transfer(const struct cli *cli, const char *op, const char *local,
-		  const char *remote, uint64_t size, const char *hex,
-		  double seconds);
+                  const char *remote, uint64_t size, const char *hex,
+                  double seconds);
 
 /* "1.5 MiB" style, into buf. */
 const char *out_size(char *buf, size_t n, double bytes);

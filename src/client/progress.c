@@ -24,7 +24,7 @@ static void fmt_eta(char *buf, size_t n, double secs)
 	s = (unsigned long)(secs + 0.5);
 	if (s >= 3600)
 		snprintf(buf, n, "%lu:%02lu:%02lu", s / 3600, s / 60 % 60,
-			 s % 60);
+		         s % 60);
 	else
 		snprintf(buf, n, "%lu:%02lu", s / 60, s % 60);
 }
@@ -67,16 +67,16 @@ static void draw(struct progress *p, double now)
 	}
 	bar[i] = '\0';
 	w = snprintf(line, sizeof line,
-		     "\r%.*s%s%s%10s / %-10s %3u%% %10s/s ETA %s\033[K",
-		     (int)lablen, p->label, lablen ? " " : "", bar, done, total,
-		     pct, rate, eta);
+	             "\r%.*s%s%s%10s / %-10s %3u%% %10s/s ETA %s\033[K",
+	             (int)lablen, p->label, lablen ? " " : "", bar, done, total,
+	             pct, rate, eta);
 	if (w > 0)
 		fputs(line, stderr);
 	p->last_draw = now;
 }
 
 void progress_start(struct progress *p, bool on, const char *label,
-		    uint64_t total)
+                    uint64_t total)
 {
 	struct winsize ws;
 

@@ -22,7 +22,7 @@ struct progress {
 };
 
 void progress_start(struct progress *p, bool on, const char *label,
-		    uint64_t total);
+                    uint64_t total);
 void progress_add(struct progress *p, uint64_t n);
 /* Erase the bar so that the next line starts clean. */
 void progress_end(struct progress *p);

@@ -30,9 +30,8 @@
  * happens if a read or write was interrupted at the socket level). */
 static int wait_fd(int fd, int want)
 {
-	struct pollfd pfd = {.fd = fd,
-			     .events = want == FR_TLS_WANT_WRITE ? POLLOUT
-								 : POLLIN};
+	struct pollfd pfd = {
+	    .fd = fd, .events = want == FR_TLS_WANT_WRITE ? POLLOUT : POLLIN};
 
 	while (poll(&pfd, 1, -1) < 0)
 		if (errno != EINTR)
@@ -47,8 +46,9 @@ static int connect_one(const struct addrinfo *ai, int *out, int *err)
 	int fd, flags, one = 1, r;
 
 	*out = -1;
-	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
-		    ai->ai_protocol);
+	fd = socket(ai->ai_family,
+	            ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	            ai->ai_protocol);
 	if (fd < 0) {
 		*err = errno;
 		return -1;
@@ -102,8 +102,8 @@ static int tcp_connect(struct session *s)
 	rc = getaddrinfo(s->host, port, &hints, &res);
 	if (rc != 0) {
 		fprintf(stderr, "ferry: cannot resolve %s: %s: check -s\n",
-			s->host,
-			rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
+		        s->host,
+		        rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
 		return FX_CONN;
 	}
 	for (ai = res; ai; ai = ai->ai_next)
@@ -113,9 +113,9 @@ static int tcp_connect(struct session *s)
 	if (s->fd >= 0)
 		return FX_OK;
 	fprintf(stderr, "ferry: cannot connect to %s: %s: %s\n", s->where,
-		strerror(err),
-		err == ECONNREFUSED ? "is ferryd running? check -s"
-				    : "check -s and the network");
+	        strerror(err),
+	        err == ECONNREFUSED ? "is ferryd running? check -s"
+	                            : "check -s and the network");
 	return FX_CONN;
 }
 
@@ -126,7 +126,7 @@ static int tls_start(struct session *s)
 	rc = fr_tls_new(s->ctx, s->fd, s->host, &s->tls);
 	if (rc != FR_OK) {
 		fprintf(stderr, "ferry: %s: cannot set up TLS: %s\n", s->where,
-			fr_err_str(rc));
+		        fr_err_str(rc));
 		return FX_CONN;
 	}
 	while ((rc = fr_tls_handshake(s->tls)) == FR_TLS_WANT_READ ||
@@ -137,8 +137,9 @@ static int tls_start(struct session *s)
 		return FX_OK;
 	s->dead = true;
 	fprintf(stderr, "ferry: %s: %s%s\n", s->where, fr_tls_error(s->tls),
-		s->cli->cert ? "" : " (no client certificate given: --cert "
-				    "and --key, or FERRY_CERT and FERRY_KEY)");
+	        s->cli->cert ? ""
+	                     : " (no client certificate given: --cert "
+	                       "and --key, or FERRY_CERT and FERRY_KEY)");
 	return FX_CONN;
 }
 
@@ -153,10 +154,11 @@ static int say_hello(struct session *s)
 	rc = sess_recv_raw(s, r);
 	if (rc != FR_OK)
 		return sess_lost(s, rc,
-				 s->cli->cert ? "waiting for the server's hello"
-					      : "waiting for the server's hello; "
-						"no client certificate was given: "
-						"use --cert and --key");
+		                 s->cli->cert
+		                     ? "waiting for the server's hello"
+		                     : "waiting for the server's hello; "
+		                       "no client certificate was given: "
+		                       "use --cert and --key");
 
 	if (r->status == FR_ST_ERROR)
 		return sess_refused(s, r, "hello", NULL, NULL);
@@ -164,9 +166,9 @@ static int say_hello(struct session *s)
 		return sess_unexpected(s, r, "hello");
 	if (r->version != FR_PROTO_VERSION) {
 		fprintf(stderr,
-			"ferry: %s speaks protocol version %lld, this ferry "
-			"speaks %d: upgrade the older one\n",
-			s->where, (long long)r->version, FR_PROTO_VERSION);
+		        "ferry: %s speaks protocol version %lld, this ferry "
+		        "speaks %d: upgrade the older one\n",
+		        s->where, (long long)r->version, FR_PROTO_VERSION);
 		s->dead = true;
 		return FX_CONN;
 	}
@@ -188,34 +190,36 @@ int sess_open(struct session *s, const struct cli *cli)
 
 	if (!cli->server || !*cli->server) {
 		fprintf(stderr, "ferry: no server: give -s HOST[:PORT] or set "
-				"FERRY_SERVER\n");
+		                "FERRY_SERVER\n");
 		rc = FX_USAGE;
 		goto out;
 	}
 	if (fr_hostport_parse(cli->server, FR_DEFAULT_PORT, s->host,
-			      sizeof s->host, &s->port, &why) != FR_OK ||
+	                      sizeof s->host, &s->port, &why) != FR_OK ||
 	    s->port == 0) {
-		fprintf(stderr, "ferry: bad server address '%s': %s: check -s "
-				"or FERRY_SERVER\n",
-			cli->server, s->port == 0 && !*why ? "port 0" : why);
+		fprintf(stderr,
+		        "ferry: bad server address '%s': %s: check -s "
+		        "or FERRY_SERVER\n",
+		        cli->server, s->port == 0 && !*why ? "port 0" : why);
 		rc = FX_USAGE;
 		goto out;
 	}
 	snprintf(s->where, sizeof s->where,
-		 strchr(s->host, ':') ? "[%s]:%u" : "%s:%u", s->host,
-		 (unsigned)s->port);
+	         strchr(s->host, ':') ? "[%s]:%u" : "%s:%u", s->host,
+	         (unsigned)s->port);
 	if (!cli->ca || !*cli->ca) {
 		fprintf(stderr, "ferry: no CA file to verify the server with: "
-				"give --ca FILE or set FERRY_CA\n");
+		                "give --ca FILE or set FERRY_CA\n");
 		rc = FX_USAGE;
 		goto out;
 	}
 	if (!cli->cert != !cli->key) {
-		fprintf(stderr, "ferry: %s given without %s: the client "
-				"certificate needs both (--cert and --key, or "
-				"FERRY_CERT and FERRY_KEY)\n",
-			cli->cert ? "a certificate" : "a key",
-			cli->cert ? "its key" : "its certificate");
+		fprintf(stderr,
+		        "ferry: %s given without %s: the client "
+		        "certificate needs both (--cert and --key, or "
+		        "FERRY_CERT and FERRY_KEY)\n",
+		        cli->cert ? "a certificate" : "a key",
+		        cli->cert ? "its key" : "its certificate");
 		rc = FX_USAGE;
 		goto out;
 	}
@@ -337,13 +341,13 @@ static int read_exact(struct session *s, void *p, size_t n)
 }
 
 int sess_send(struct session *s, int build_rc, const char *cmd,
-	      const char *what)
+              const char *what)
 {
 	int rc;
 
 	if (build_rc != FR_OK) {
 		fprintf(stderr, "ferry: %s %s: cannot build the request: %s\n",
-			cmd, what, fr_err_str(build_rc));
+		        cmd, what, fr_err_str(build_rc));
 		return FX_USAGE;
 	}
 	rc = sess_write_body(s, fr_buf_data(&s->out), fr_buf_len(&s->out));
@@ -408,25 +412,27 @@ int sess_lost(struct session *s, int err, const char *doing)
 	switch (err) {
 	case FR_E_TLS:
 		fprintf(stderr, "ferry: %s: %s (while %s)\n", s->where,
-			s->tls ? fr_tls_error(s->tls) : "TLS failure", doing);
+		        s->tls ? fr_tls_error(s->tls) : "TLS failure", doing);
 		break;
 	case FR_E_TRUNCATED:
-		fprintf(stderr, "ferry: %s: connection cut off while %s "
-				"(closed without TLS close_notify)\n",
-			s->where, doing);
+		fprintf(stderr,
+		        "ferry: %s: connection cut off while %s "
+		        "(closed without TLS close_notify)\n",
+		        s->where, doing);
 		break;
 	case FR_E_CLOSED:
-		fprintf(stderr, "ferry: %s: the server closed the connection "
-				"while %s\n",
-			s->where, doing);
+		fprintf(stderr,
+		        "ferry: %s: the server closed the connection "
+		        "while %s\n",
+		        s->where, doing);
 		break;
 	case FR_E_PROTOCOL:
 		fprintf(stderr, "ferry: %s: protocol error while %s: %s\n",
-			s->where, doing, s->why ? s->why : "bad response");
+		        s->where, doing, s->why ? s->why : "bad response");
 		break;
 	default:
 		fprintf(stderr, "ferry: %s: %s while %s\n", s->where,
-			fr_err_str(err), doing);
+		        fr_err_str(err), doing);
 		break;
 	}
 	return FX_CONN;
@@ -472,16 +478,16 @@ static const char *default_hint(int err)
 }
 
 int sess_refused(struct session *s, const struct fr_response *r,
-		 const char *cmd, const char *path, const char *hint)
+                 const char *cmd, const char *path, const char *hint)
 {
 	const char *code = r->code[0] ? r->code : "error";
 
 	if (!hint)
 		hint = default_hint(r->err);
 	fprintf(stderr, "ferry: %s%s%s: %s%s%s%s%s%s\n", cmd, path ? " " : "",
-		path ? (*path ? path : "/") : "", code,
-		r->message[0] ? ": " : "", r->message, hint ? " (" : "",
-		hint ? hint : "", hint ? ")" : "");
+	        path ? (*path ? path : "/") : "", code,
+	        r->message[0] ? ": " : "", r->message, hint ? " (" : "",
+	        hint ? hint : "", hint ? ")" : "");
 	if (r->err == FR_E_CHECKSUM_MISMATCH)
 		return FX_CHECKSUM;
 	/* A timeout ends the connection: a connection failure, like a cut
@@ -494,14 +500,15 @@ int sess_refused(struct session *s, const struct fr_response *r,
 }
 
 int sess_unexpected(struct session *s, const struct fr_response *r,
-		    const char *what)
+                    const char *what)
 {
 	static const char *const names[] = {"?", "ready", "ok", "error"};
 	unsigned st = (unsigned)r->status;
 
-	fprintf(stderr, "ferry: %s: protocol error: unexpected \"%s\" answer "
-			"to %s\n",
-		s->where, names[st < 4 ? st : 0], what);
+	fprintf(stderr,
+	        "ferry: %s: protocol error: unexpected \"%s\" answer "
+	        "to %s\n",
+	        s->where, names[st < 4 ? st : 0], what);
 	s->dead = true;
 	return FX_CONN;
 }

@@ -63,7 +63,7 @@ struct fr_buf *sess_req(struct session *s);
  * print one line and return FX_CONN.
  */
 int sess_send(struct session *s, int build_rc, const char *cmd,
-	      const char *what);
+              const char *what);
 
 /*
  * Read one response frame into *r (cleared first; release with
@@ -99,11 +99,11 @@ int sess_lost(struct session *s, int err, const char *doing);
  * outside the contract, FX_REFUSED otherwise.
  */
 int sess_refused(struct session *s, const struct fr_response *r,
-		 const char *cmd, const char *path, const char *hint);
+                 const char *cmd, const char *path, const char *hint);
 
 /* Complain about an answer of the wrong kind (e.g. "ready" to a stat) and
  * drop the connection: FX_CONN. */
 int sess_unexpected(struct session *s, const struct fr_response *r,
-		    const char *what);
+                    const char *what);
 
 #endif
