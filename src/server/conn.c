@@ -467,14 +467,11 @@ void conn_work(struct pool_item *it)
 	switch (act) {
 	case ACT_PARK_IN:
 	case ACT_PARK_OUT:
-		/* SECURITY: run() parks only after fr_tls_read/write said
-		 * WANT_*; bytes already decrypted inside TLS would never wake
-		 * epoll, so if any are there, go round again instead */
-		if (act == ACT_PARK_IN && c->state != CS_LINGER &&
-		    fr_tls_pending(c->tls)) {
-			pool_push(c->srv->pool, &c->item);
-			return;
-		}
+		/* SECURITY: run() parks only right after fr_tls_read or
+		 * fr_tls_write said WANT_*, never on a guess, so no decrypted
+		 * byte can wait inside TLS where epoll would not see it.
+		 * (fr_tls_pending is no test for that: it is also true for a
+		 * partial record, and a stalled peer would make us spin.) */
 		between = c->state == CS_READ_REQUEST &&
 			  fr_buf_len(&c->in) == 0 && fr_buf_len(&c->out) == 0;
 		if (c->state == CS_HANDSHAKE || c->state == CS_LINGER)
