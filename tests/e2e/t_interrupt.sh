@@ -122,6 +122,8 @@ else
 	wait "$client"
 	fail "the 256 MiB download never showed up as in flight"
 fi
+# (Also keeps the next in-flight check from seeing this download's file.)
+no_open_files "ferryd let go of the cut-off download's file"
 rm -f "$ROOT/stall.bin"
 
 ferry_exec put "$W/big.bin" stalled-put.bin >"$W/stall.out" 2>"$W/stall.err" &
@@ -152,6 +154,7 @@ SRV_PID=$FIRST_PID SRV=$FIRST_SRV SRV_LOG=$FIRST_LOG
 ROOT=$T/root
 
 # ---- SIGTERM lets a transfer in flight finish -------------------------------
+no_open_files "ferryd holds no file before the drain test"
 want=$(sha "$W/big.bin")
 ferry_c put "$W/big.bin" drain.bin >"$W/drain.out" 2>"$W/drain.err" &
 client=$!
