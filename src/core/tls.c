@@ -79,7 +79,9 @@ static int ctx_fail(char *err, size_t errlen, int rc, const char *what,
 
 static void info_cb(const SSL *ssl, int where, int ret)
 {
-	if (!(where & SSL_CB_READ_ALERT))
+	/* SSL_CB_READ_ALERT and SSL_CB_WRITE_ALERT share the ALERT bit: only
+	 * alerts the peer sent us count. */
+	if ((where & SSL_CB_READ_ALERT) != SSL_CB_READ_ALERT)
 		return;
 	struct fr_tls *t = SSL_get_ex_data(ssl, ex_index);
 	/* Fatal alerts and anything but close_notify are worth reporting. */
