@@ -68,10 +68,6 @@ int fr_tls_write(struct fr_tls *t, const void *p, size_t n, size_t *wrote);
  * socket). */
 void fr_tls_close(struct fr_tls *t);
 
-/* True if decrypted or buffered bytes are waiting inside the TLS layer, so
- * a read would not need the socket. */
-bool fr_tls_pending(struct fr_tls *t);
-
 /* Subject CN of the verified peer certificate (server side), "" if none. */
 const char *fr_tls_peer_identity(const struct fr_tls *t);
 

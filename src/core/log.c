@@ -149,7 +149,7 @@ void fr_log_request(const struct fr_log_req *r)
 		put(&l, " op=");
 		put_str(&l, r->op);
 		put(&l, " path=");
-		put_str(&l, r->path && *r->path ? r->path : "/");
+		put_str(&l, r->path == NULL ? "-" : *r->path ? r->path : "/");
 		put(&l, " bytes=%llu secs=%.3f MB/s=%.1f sha256=",
 		    (unsigned long long)r->bytes, r->seconds, mbs);
 		put_str(&l, r->sha256 && *r->sha256 ? r->sha256 : "-");

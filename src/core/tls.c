@@ -491,11 +491,6 @@ void fr_tls_close(struct fr_tls *t)
 	ERR_clear_error();
 }
 
-bool fr_tls_pending(struct fr_tls *t)
-{
-	return SSL_pending(t->ssl) > 0 || SSL_has_pending(t->ssl);
-}
-
 const char *fr_tls_peer_identity(const struct fr_tls *t)
 {
 	return t->identity;

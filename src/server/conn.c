@@ -470,7 +470,7 @@ void conn_work(struct pool_item *it)
 		/* SECURITY: run() parks only right after fr_tls_read or
 		 * fr_tls_write said WANT_*, never on a guess, so no decrypted
 		 * byte can wait inside TLS where epoll would not see it.
-		 * (fr_tls_pending is no test for that: it is also true for a
+		 * (SSL_has_pending is no test for that: it is also true for a
 		 * partial record, and a stalled peer would make us spin.) */
 		between = c->state == CS_READ_REQUEST &&
 			  fr_buf_len(&c->in) == 0 && fr_buf_len(&c->out) == 0;
