@@ -172,14 +172,17 @@ expect_grep "alice.*put.*x/a\.txt.*$B.*ok|alice.*put.*x/a\.txt.*ok.*$B" "$SRV_LO
 expect_grep '127\.0\.0\.1' "$SRV_LOG" "the log names the peer"
 expect_grep 'not_empty' "$SRV_LOG" "the log records error results"
 
+saved=("$SRV" "$SRV_PID" "$SRV_LOG" "$PORT")
 start_server --log-format json
 expect_exit 0 ferry_c put --overwrite a.txt json/a.txt
 stop_server "$SRV_PID"
 expect_true "--log-format json: every log line is a JSON object" json_ok "$SRV_LOG"
 expect_grep "\"$A\"" "$SRV_LOG" "--log-format json: the put's sha256 is logged"
+SRV=${saved[0]} SRV_PID=${saved[1]} SRV_LOG=${saved[2]} PORT=${saved[3]}
 
 # ---- IPv6 loopback -------------------------------------------------------
 if grep -q '^0\{31\}1 .* lo$' /proc/net/if_inet6 2>/dev/null; then
+	saved=("$SRV" "$SRV_PID" "$SRV_LOG" "$PORT")
 	start_server --listen '[::1]:0'
 	SRV="[::1]:$PORT"
 	expect_exit 0 ferry_c whoami
@@ -187,9 +190,35 @@ if grep -q '^0\{31\}1 .* lo$' /proc/net/if_inet6 2>/dev/null; then
 	expect_exit 0 ferry_c put --overwrite a.txt v6.txt
 	expect_eq "$A" "$(sha "$ROOT/v6.txt")" "put over IPv6"
 	stop_server "$SRV_PID"
+	SRV=${saved[0]} SRV_PID=${saved[1]} SRV_LOG=${saved[2]} PORT=${saved[3]}
 else
 	echo "info: no ::1 on lo, IPv6 checks skipped"
 fi
+
+# ---- names with spaces and non-ASCII letters ------------------------------
+cp a.txt "my file ü.txt"
+expect_exit 0 ferry_c put "my file ü.txt" "space dir/"
+expect_eq "$A  space dir/my file ü.txt" "$(cat "$OUT")" "put prints a name with spaces and UTF-8 as is"
+expect_eq "$A" "$(sha "$ROOT/space dir/my file ü.txt" 2>/dev/null)" "stored under the same name"
+expect_exit 0 ferry_c get "space dir/my file ü.txt" dl/
+expect_true "sha256sum -c accepts the get line with spaces" sha256sum -c --strict "$OUT"
+expect_exit 5 ferry_c get "space dir/my file ü.txt" "$W/no/such/dir/x"
+expect_true "get into a missing local directory creates nothing" test ! -e "$W/no"
+
+# ---- SIGINT stops the server like SIGTERM --------------------------------
+saved=("$SRV" "$SRV_PID" "$SRV_LOG" "$PORT")
+start_server
+kill -INT "$SRV_PID"
+if wait_until 30 bash -c '! kill -0 "$1" 2>/dev/null' _ "$SRV_PID"; then
+	wait "$SRV_PID"
+	expect_eq 0 "$?" "ferryd exits 0 on SIGINT"
+else
+	fail "ferryd still running 30 s after SIGINT"
+	kill -KILL "$SRV_PID"
+	wait "$SRV_PID"
+fi
+unset 'SERVER_LOG[$SRV_PID]'
+SRV=${saved[0]} SRV_PID=${saved[1]} SRV_LOG=${saved[2]} PORT=${saved[3]}
 
 # ---- ferryd's own usage errors ---------------------------------------------
 expect_true "ferryd without --root refuses to start" \
@@ -198,6 +227,9 @@ expect_true "ferryd with an unknown flag refuses to start" \
 	bash -c '! timeout 10 "$1" --root "$2" --cert "$3" --key "$4" --ca "$5" --listen 127.0.0.1:0 --frobnicate' _ "$FERRYD" "$ROOT" "$SRV_CRT" "$SRV_KEY" "$CA"
 expect_true "ferryd with a missing root refuses to start" \
 	bash -c '! timeout 10 "$1" --root "$2/none" --cert "$3" --key "$4" --ca "$5" --listen 127.0.0.1:0' _ "$FERRYD" "$T" "$SRV_CRT" "$SRV_KEY" "$CA"
+
+server_alive "the first ferryd still serves"
+expect_exit 0 ferry_c whoami
 
 # Nothing in the root but what we put there.
 expect_eq "" "$(find "$ROOT" -name '.ferry-part.*' | head -1)" "no temporary files under the root"

@@ -86,5 +86,24 @@ expect_true "both --json lines parse" json_ok "$OUT"
 expect_exit 0 ferry_c -q put --overwrite src.1 rt/q.bin
 expect_eq "" "$(cat "$ERR")" "put -q: nothing on stderr"
 
+# ---- sizes beyond 32 bits (a sparse file on the server) ------------------
+if [[ -n $PROBE ]]; then
+	N=$((4 * 1024 * 1024 * 1024 + 5))
+	truncate -s "$N" "$ROOT/sparse.bin"
+	expect_exit 0 ferry_c stat sparse.bin
+	expect_grep "$N" "$OUT" "stat reports a size above 4 GiB"
+	# openssl dgst uses the CPU's SHA extensions: 4 GiB in seconds.
+	big_sha=$(openssl dgst -sha256 -r "$ROOT/sparse.bin" | cut -d' ' -f1)
+	printf '%s\n' "send {\"op\":\"get\",\"path\":\"sparse.bin\",\"offset\":$((N - 10))}" \
+		recv 'recvbody 10' recv "send {\"op\":\"get\",\"path\":\"sparse.bin\",\"offset\":$((N + 1))}" recv |
+		PROBE_TIMEOUT=120 probe --timeout 100 >"$T/sparse.out"
+	expect_grep "\"size\":$N" <(sed -n 1p "$T/sparse.out") "get ready carries a size above 4 GiB"
+	expect_grep "\"offset\":$((N - 10))" <(sed -n 1p "$T/sparse.out") "get ready carries an offset above 4 GiB"
+	expect_eq "BODY 10 $(head -c 10 /dev/zero | sha256sum | cut -d' ' -f1)" "$(sed -n 2p "$T/sparse.out")" "the last 10 bytes"
+	expect_grep "\"sha256\":\"$big_sha\"" <(sed -n 3p "$T/sparse.out") "the hash covers all 4 GiB + 5 bytes"
+	expect_grep '"code":"bad_request"' <(sed -n 4p "$T/sparse.out") "offset beyond a 4 GiB file: bad_request"
+	rm -f "$ROOT/sparse.bin"
+fi
+
 server_alive
 finish
