@@ -84,12 +84,28 @@ expect_exit 0 ferry_c whoami
 awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { exit !(b - a < 5) }' &&
 	pass "a new client is served promptly" || fail "whoami took more than 5 s"
 
-for fd in "${raw_fds[@]}"; do exec {fd}>&-; done
 for p in "${stalled[@]}"; do kill -TERM "$p" 2>/dev/null; done
 for p in "${stalled[@]}"; do wait "$p" 2>/dev/null; done
 expect_true "the stalled uploads stored nothing" \
 	wait_until 15 bash -c '[[ -z $(find "$1" -mindepth 1 ! -type d 2>/dev/null) ]]' _ "$ROOT/stall"
+server_alive
+
+# Idle connections are no transfers in flight: SIGTERM does not wait for
+# them (nor for the silent TCP connections) to go away.
+if kill -0 "$holder" 2>/dev/null; then
+	t0=$SECONDS
+	kill -TERM "$SRV_PID"
+	if wait_until 10 bash -c '! kill -0 "$1" 2>/dev/null' _ "$SRV_PID"; then
+		wait "$SRV_PID"
+		expect_eq 0 "$?" "ferryd exits 0 on SIGTERM with 250 idle connections"
+		pass "and it did not wait for them ($((SECONDS - t0)) s)"
+	else
+		fail "ferryd still running 10 s after SIGTERM with only idle connections"
+		stop_server "$SRV_PID"
+	fi
+	unset 'SERVER_LOG[$SRV_PID]'
+fi
+for fd in "${raw_fds[@]}"; do exec {fd}>&-; done
 kill -TERM "$holder" 2>/dev/null
 wait "$holder" 2>/dev/null
-server_alive
 finish

@@ -75,6 +75,43 @@ expect_grep '"type":"dir"' <(sed -n 7p "$P") "stat of the root is a directory"
 expect_grep '"type":"file"' <(sed -n 8p "$P") "stat of d/f"
 expect_grep '"code":"not_found"' <(sed -n 9p "$P") "valid UTF-8 names are fine (not_found, not invalid_path)"
 
+# ---- names a client could never send, planted on disk -------------------
+mkdir -p "$ROOT/odd"
+: >"$ROOT/odd/good"
+: >"$ROOT/odd/"$'new\nline'
+: >"$ROOT/odd/"$'bad\xffutf8'
+: >"$ROOT/odd/back\\slash"
+: >"$ROOT/odd/.ferry-part.planted"
+mkfifo "$ROOT/odd/fifo"
+expect_exit 0 ferry_c ls odd
+expect_eq "good" "$(awk '{print $NF}' "$OUT" | xargs)" "listings skip unaddressable names, temporary names and FIFOs"
+probe >"$P" <<'S'
+send {"op":"list","path":"odd"}
+recv
+send {"op":"get","path":"odd/fifo"}
+recv
+send {"op":"stat","path":"odd/fifo","sha256":true}
+recv
+send {"op":"put","path":"odd/fifo/x","size":1}
+recv
+send {"op":"stat","path":"odd/good"}
+recv
+S
+expect_true "the list response is valid JSON" json_ok <(sed -n 1p "$P")
+expect_grep '"code":"(forbidden|not_found|io_error)"' <(sed -n 2p "$P") "get of a FIFO is refused (and does not hang)"
+expect_grep '"code":"(forbidden|not_found|io_error)"' <(sed -n 3p "$P") "stat --sha256 of a FIFO is refused"
+expect_grep '"code":"(forbidden|not_directory)"' <(sed -n 4p "$P") "put below a FIFO is refused"
+expect_grep '"status":"ok"' <(sed -n 5p "$P") "the connection still works"
+rm -rf "$ROOT/odd"
+
+# 2048 components in 4095 bytes: parents are created without trouble.
+deep2=$(printf 'a/%.0s' {1..2047})a
+printf '%s\n' "send {\"op\":\"put\",\"path\":\"$deep2\",\"size\":1}" recv 'body 1' recv \
+	"send {\"op\":\"delete\",\"path\":\"$deep2\"}" recv | probe >"$P"
+expect_grep '"status":"ok"' <(sed -n 2p "$P") "put 2048 levels deep"
+expect_grep '"status":"ok"' <(sed -n 3p "$P") "delete 2048 levels deep"
+rm -rf "$ROOT/a"
+
 # ---- symlinks out of the root ------------------------------------------
 OUTSIDE=$T/outside
 mkdir -p "$OUTSIDE/sub"
