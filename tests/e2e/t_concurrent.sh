@@ -104,6 +104,8 @@ got=$(sha "$ROOT/race/two.bin")
 match=0
 for ((i = 0; i < 8; i++)); do [[ $(sha "$W/race.$i") == "$got" ]] && match=1; done
 expect_eq 1 "$match" "the overwritten file is exactly one of the uploads"
+expect_true "the losers left no temporary files" \
+	wait_until 10 bash -c '[[ -z $(find "$1" -name ".ferry-part.*") ]]' _ "$ROOT"
 
 # A get reads one consistent snapshot: replacing the file while it is being
 # downloaded changes nothing for that download.
