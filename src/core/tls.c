@@ -60,7 +60,7 @@ static int ex_index = -1; /* SSL ex_data slot pointing back to fr_tls */
 /* The reason of the newest queued OpenSSL error, or a fallback. */
 static const char *queued_reason(const char *fallback)
 {
-	unsigned long e = ERR_peek_last_error();
+	unsigned long e = ERR_peek_error(); /* the root cause, not the wrapper */
 	const char *r = e ? ERR_reason_error_string(e) : NULL;
 	return r ? r : fallback;
 }
@@ -75,6 +75,20 @@ static int ctx_fail(char *err, size_t errlen, int rc, const char *what,
 		snprintf(err, errlen, "%s: %s", what, queued_reason("unknown error"));
 	ERR_clear_error();
 	return rc;
+}
+
+/* Name an unreadable file with the system's reason: OpenSSL only says
+ * "system lib".  0 if readable. */
+static int file_unreadable(char *err, size_t errlen, const char *what,
+			   const char *file)
+{
+	FILE *f = fopen(file, "r");
+	if (f != NULL) {
+		fclose(f);
+		return 0;
+	}
+	snprintf(err, errlen, "cannot read %s %s: %s", what, file, strerror(errno));
+	return -1;
 }
 
 static void info_cb(const SSL *ssl, int where, int ret)
@@ -137,13 +151,17 @@ static int ctx_common(SSL_CTX *ctx, const struct fr_tls_conf *conf, bool server,
 		return ctx_fail(err, errlen, FR_E_TLS, "cannot disable tickets", NULL);
 	SSL_CTX_set_info_callback(ctx, info_cb);
 
+	if ((conf->cert && file_unreadable(err, errlen, "certificate", conf->cert)) ||
+	    (conf->key && file_unreadable(err, errlen, "private key", conf->key)) ||
+	    (conf->ca && file_unreadable(err, errlen, "CA file", conf->ca)))
+		return FR_E_USAGE;
 	if (conf->cert && conf->key) {
 		if (SSL_CTX_use_certificate_chain_file(ctx, conf->cert) != 1)
 			return ctx_fail(err, errlen, FR_E_USAGE,
 					"cannot load certificate", conf->cert);
 		if (SSL_CTX_use_PrivateKey_file(ctx, conf->key, SSL_FILETYPE_PEM) != 1)
 			return ctx_fail(err, errlen, FR_E_USAGE,
-					"cannot load private key", conf->key);
+					"cannot use private key", conf->key);
 		if (SSL_CTX_check_private_key(ctx) != 1)
 			return ctx_fail(err, errlen, FR_E_USAGE,
 					"private key does not match certificate",
