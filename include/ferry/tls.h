@@ -33,11 +33,20 @@ struct fr_tls_conf {
 	const char *key;  /* PEM private key file */
 	const char *ca;   /* PEM CA file the peer is verified against */
 	int min_version;  /* 12 or 13; 0 means 13 */
+	const char *crl;  /* PEM CRL file(s) of the peer's CA, or NULL */
+	const char *pin_sha256; /* client: base64 SHA-256 of the server's
+				   SubjectPublicKeyInfo, or NULL */
+	bool allow_open_key; /* accept a key file readable by group/others */
 };
 
 /* Build a context.  On failure returns FR_E_USAGE (a file is missing or
- * unusable) or FR_E_TLS and writes one line naming the file and the
- * reason into err. */
+ * unusable, the key file is readable by group or others without
+ * allow_open_key, the pin is not base64 of 32 bytes) or FR_E_TLS and
+ * writes one line naming the file or flag and the reason into err.
+ * With crl, every peer certificate is checked against it
+ * (X509_V_FLAG_CRL_CHECK: a CRL of the issuing CA must be present).
+ * With pin_sha256, a client refuses any server key whose SPKI hash differs,
+ * even with a valid chain. */
 int fr_tls_ctx_new_server(const struct fr_tls_conf *conf,
 			  struct fr_tls_ctx **out, char *err, size_t errlen);
 int fr_tls_ctx_new_client(const struct fr_tls_conf *conf,

@@ -29,6 +29,9 @@ struct cli {
 	const char *ca;     /* --ca / FERRY_CA */
 	const char *cert;   /* --cert / FERRY_CERT */
 	const char *key;    /* --key / FERRY_KEY */
+	const char *crl;    /* --crl: CRL(s) of the server's CA */
+	const char *pin;    /* --pin-sha256: base64 SHA-256 of the server SPKI */
+	bool allow_open_key; /* --allow-open-key */
 	bool json;          /* --json: one JSON object per line */
 	bool quiet;    /* -q: no progress, no success lines for put/get/rm */
 	bool progress; /* stderr is a terminal and not -q */

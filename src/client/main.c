@@ -99,6 +99,7 @@ static void print_help(FILE *f)
 	    "TLS\n\n"
 	    "SYNOPSIS\n"
 	    "    ferry [-s HOST[:PORT]] [--ca FILE] [--cert FILE] [--key FILE]"
+	    "\n          [--crl FILE] [--pin-sha256 BASE64] [--allow-open-key]"
 	    "\n          [--json] [-q] COMMAND [ARGS...]\n"
 	    "    ferry help COMMAND | ferry COMMAND --help\n"
 	    "    ferry --help | --version\n\n"
@@ -123,7 +124,17 @@ static void print_help(FILE *f)
 	    "    --ca FILE      CA certificate(s) the server certificate must "
 	    "chain to\n"
 	    "    --cert FILE    our client certificate (PEM)\n"
-	    "    --key FILE     its private key (PEM)\n"
+	    "    --key FILE     its private key (PEM); refused when group or "
+	    "others can read it\n"
+	    "    --allow-open-key  use --key even if group or others can "
+	    "read it\n"
+	    "    --crl FILE     CRL(s) of the server's CA: a revoked server "
+	    "certificate is refused\n"
+	    "    --pin-sha256 BASE64\n"
+	    "                   accept only a server key whose "
+	    "SubjectPublicKeyInfo has this\n"
+	    "                   SHA-256 (as curl --pinnedpubkey), even with a "
+	    "valid chain\n"
 	    "    --json         one JSON object per line on stdout instead of "
 	    "text\n"
 	    "    -q, --quiet    no progress bar, and no success lines for "
@@ -193,6 +204,9 @@ int main(int argc, char **argv)
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
+	    {"crl", required_argument, NULL, 'C'},
+	    {"pin-sha256", required_argument, NULL, 'P'},
+	    {"allow-open-key", no_argument, NULL, 'O'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct cli cli;
@@ -219,6 +233,15 @@ int main(int argc, char **argv)
 			break;
 		case 'j':
 			cli.json = true;
+			break;
+		case 'C':
+			cli.crl = optarg;
+			break;
+		case 'P':
+			cli.pin = optarg;
+			break;
+		case 'O':
+			cli.allow_open_key = true;
 			break;
 		case 'q':
 			cli.quiet = true;

@@ -223,10 +223,14 @@ int sess_open(struct session *s, const struct cli *cli)
 		rc = FX_USAGE;
 		goto out;
 	}
+	memset(&conf, 0, sizeof conf);
 	conf.cert = cli->cert;
 	conf.key = cli->key;
 	conf.ca = cli->ca;
 	conf.min_version = 0;
+	conf.crl = cli->crl;
+	conf.pin_sha256 = cli->pin;
+	conf.allow_open_key = cli->allow_open_key;
 	err[0] = '\0';
 	rc = fr_tls_ctx_new_client(&conf, &s->ctx, err, sizeof err);
 	if (rc != FR_OK) {

@@ -9,12 +9,15 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <openssl/crypto.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "ferry/err.h"
 #include "ferry/limits.h"
@@ -38,13 +41,18 @@
 
 static const unsigned char alpn_wire[] = "\x07" FR_ALPN;
 
+#define PIN_LEN 32 /* SHA-256 */
+
 struct fr_tls_ctx {
 	SSL_CTX *ctx;
 	bool server;
+	bool has_pin;
+	unsigned char pin[PIN_LEN]; /* client: SHA-256 of the server SPKI */
 };
 
 struct fr_tls {
 	SSL *ssl;
+	const struct fr_tls_ctx *ctx;
 	bool server;
 	bool closed;
 	int alert;           /* last fatal alert received, -1 if none */
@@ -123,6 +131,78 @@ static int alpn_select_cb(SSL *ssl, const unsigned char **out,
 	return SSL_TLSEXT_ERR_OK;
 }
 
+/* SECURITY: like ssh, refuse a private key others can read (or write),
+ * unless the operator said otherwise. */
+static int check_key_mode(const char *key, bool allow_open, char *err,
+			  size_t errlen)
+{
+	struct stat st;
+
+	if (stat(key, &st) != 0) {
+		snprintf(err, errlen, "cannot load private key %s: %s", key,
+			 strerror(errno));
+		return FR_E_USAGE;
+	}
+	if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0 && !allow_open) {
+		snprintf(err, errlen,
+			 "private key %s is accessible by group or others "
+			 "(mode %04o): chmod 600 it, or give --allow-open-key",
+			 key, (unsigned)(st.st_mode & 07777));
+		return FR_E_USAGE;
+	}
+	return FR_OK;
+}
+
+/* base64 of exactly 32 bytes (44 characters, one '=') into pin. */
+static int decode_pin(const char *b64, unsigned char *pin)
+{
+	unsigned char raw[PIN_LEN + 3];
+
+	if (strlen(b64) != 44 || b64[43] != '=' || b64[42] == '=')
+		return -1;
+	if (EVP_DecodeBlock(raw, (const unsigned char *)b64, 44) != PIN_LEN + 1)
+		return -1;
+	memcpy(pin, raw, PIN_LEN);
+	return 0;
+}
+
+/* SHA-256 of cert's SubjectPublicKeyInfo (DER), as curl --pinnedpubkey. */
+static int spki_sha256(X509 *cert, unsigned char *out)
+{
+	unsigned char *der = NULL;
+	unsigned int n = 0;
+	int len = i2d_PUBKEY(X509_get0_pubkey(cert), &der);
+	int ok = len > 0 && EVP_Digest(der, (size_t)len, out, &n, EVP_sha256(),
+				       NULL) == 1 && n == PIN_LEN;
+	OPENSSL_free(der);
+	return ok ? 0 : -1;
+}
+
+/* Client verify callback: the chain and name checks of OpenSSL first, then
+ * the pin on the leaf, before our certificate is ever sent. */
+static int verify_cb(int ok, X509_STORE_CTX *x)
+{
+	SSL *ssl = X509_STORE_CTX_get_ex_data(x, SSL_get_ex_data_X509_STORE_CTX_idx());
+	struct fr_tls *t = ssl ? SSL_get_ex_data(ssl, ex_index) : NULL;
+	unsigned char h[PIN_LEN];
+	unsigned char b64[64];
+
+	if (!ok || t == NULL || !t->ctx->has_pin ||
+	    X509_STORE_CTX_get_error_depth(x) != 0)
+		return ok;
+	if (spki_sha256(X509_STORE_CTX_get_current_cert(x), h) != 0 ||
+	    CRYPTO_memcmp(h, t->ctx->pin, PIN_LEN) != 0) {
+		EVP_EncodeBlock(b64, h, PIN_LEN);
+		/* SECURITY: a valid chain is not enough: the key is pinned */
+		snprintf(t->err, sizeof(t->err),
+			 "server key does not match the pinned key (the "
+			 "server's is %s): check --pin-sha256", (char *)b64);
+		X509_STORE_CTX_set_error(x, X509_V_ERR_APPLICATION_VERIFICATION);
+		return 0;
+	}
+	return 1;
+}
+
 static int ctx_common(SSL_CTX *ctx, const struct fr_tls_conf *conf, bool server,
 		      char *err, size_t errlen)
 {
@@ -156,6 +236,10 @@ static int ctx_common(SSL_CTX *ctx, const struct fr_tls_conf *conf, bool server,
 	    (conf->ca && file_unreadable(err, errlen, "CA file", conf->ca)))
 		return FR_E_USAGE;
 	if (conf->cert && conf->key) {
+		int rc = check_key_mode(conf->key, conf->allow_open_key, err,
+					errlen);
+		if (rc != FR_OK)
+			return rc;
 		if (SSL_CTX_use_certificate_chain_file(ctx, conf->cert) != 1)
 			return ctx_fail(err, errlen, FR_E_USAGE,
 					"cannot load certificate", conf->cert);
@@ -178,6 +262,18 @@ static int ctx_common(SSL_CTX *ctx, const struct fr_tls_conf *conf, bool server,
 	}
 	if (SSL_CTX_load_verify_locations(ctx, conf->ca, NULL) != 1)
 		return ctx_fail(err, errlen, FR_E_USAGE, "cannot load CA file", conf->ca);
+	if (conf->crl) {
+		X509_STORE *st = SSL_CTX_get_cert_store(ctx);
+		X509_LOOKUP *lu = X509_STORE_add_lookup(st, X509_LOOKUP_file());
+		if (lu == NULL ||
+		    X509_load_crl_file(lu, conf->crl, X509_FILETYPE_PEM) <= 0)
+			return ctx_fail(err, errlen, FR_E_USAGE,
+					"cannot load CRL file", conf->crl);
+		/* the leaf must be checked against a CRL of its issuer */
+		if (!X509_STORE_set_flags(st, X509_V_FLAG_CRL_CHECK))
+			return ctx_fail(err, errlen, FR_E_TLS, "cannot enable CRL checks",
+					NULL);
+	}
 	return FR_OK;
 }
 
@@ -222,8 +318,19 @@ static int ctx_new(const struct fr_tls_conf *conf, bool server,
 		SSL_CTX_set_alpn_select_cb(c->ctx, alpn_select_cb, NULL);
 		SSL_CTX_set_read_ahead(c->ctx, 1);
 	} else {
+		if (conf->pin_sha256) {
+			if (decode_pin(conf->pin_sha256, c->pin) != 0) {
+				snprintf(err, errlen,
+					 "--pin-sha256 '%s': not the base64 of a "
+					 "SHA-256 (44 characters ending in '=')",
+					 conf->pin_sha256);
+				rc = FR_E_USAGE;
+				goto out;
+			}
+			c->has_pin = true;
+		}
 		/* SECURITY: verification cannot be turned off. */
-		SSL_CTX_set_verify(c->ctx, SSL_VERIFY_PEER, NULL);
+		SSL_CTX_set_verify(c->ctx, SSL_VERIFY_PEER, verify_cb);
 		if (SSL_CTX_set_alpn_protos(c->ctx, alpn_wire, sizeof(alpn_wire) - 1)) {
 			rc = ctx_fail(err, errlen, FR_E_TLS, "cannot set ALPN", NULL);
 			goto out;
@@ -274,6 +381,7 @@ int fr_tls_new(struct fr_tls_ctx *ctx, int fd, const char *host,
 	if (t == NULL)
 		return FR_E_NOMEM;
 	t->server = ctx->server;
+	t->ctx = ctx;
 	t->alert = -1;
 	t->ssl = SSL_new(ctx->ctx);
 	if (t->ssl == NULL || !SSL_set_fd(t->ssl, fd) ||
@@ -335,7 +443,13 @@ static void describe_failure(struct fr_tls *t, int e, int saved_errno)
 				 t->host, verify_text(v));
 		} else if (v != X509_V_OK && reason == SSL_R_CERTIFICATE_VERIFY_FAILED) {
 			const char *hint = "check --ca";
-			if (v == X509_V_ERR_CERT_HAS_EXPIRED || v == X509_V_ERR_CERT_NOT_YET_VALID)
+			if (v == X509_V_ERR_CERT_REVOKED ||
+			    v == X509_V_ERR_UNABLE_TO_GET_CRL ||
+			    v == X509_V_ERR_CRL_HAS_EXPIRED ||
+			    v == X509_V_ERR_CRL_NOT_YET_VALID ||
+			    v == X509_V_ERR_CRL_SIGNATURE_FAILURE)
+				hint = "check --crl";
+			else if (v == X509_V_ERR_CERT_HAS_EXPIRED || v == X509_V_ERR_CERT_NOT_YET_VALID)
 				hint = "check the server certificate's validity and this machine's clock";
 			snprintf(t->err, sizeof(t->err),
 				 "server certificate not trusted (%s): %s",
