@@ -33,8 +33,21 @@
 /* JSON nesting accepted in a request before it is refused unparsed. */
 #define FR_JSON_DEPTH_MAX 16
 
-/* Listings: entries per response frame. */
+/* Listings: entries per response frame (the default of
+ * --max-list-entries, and its upper bound: 1000 entries always fit one
+ * response frame). */
 #define FR_LIST_ENTRIES_PER_FRAME 1000u
+
+/* Path depth (components) accepted by default (--max-path-depth): the
+ * deepest a FR_PATH_MAX path can be. */
+#define FR_DEFAULT_MAX_PATH_DEPTH ((FR_PATH_MAX + 1u) / 2u)
+
+/* Identities: certificate CN bytes, ACL file size and entries. */
+#define FR_IDENTITY_MAX 255u
+#define FR_ACL_FILE_MAX (1024u * 1024u)
+#define FR_ACL_MAX_IDENTITIES 10000u
+/* Connections per identity by default (--max-conns-per-identity). */
+#define FR_DEFAULT_MAX_CONNS_PER_IDENTITY FR_DEFAULT_MAX_CONNS
 
 /* Server defaults (flags override; see src/server/config.c). */
 #define FR_DEFAULT_MAX_CONNS 1024u

@@ -19,7 +19,8 @@
 #include "ferry/log.h"
 #include "config.h"
 
-enum kind { K_STR, K_U64, K_LISTEN, K_TLSMIN, K_LOGFMT, K_HELP, K_VERSION };
+enum kind { K_STR, K_U64, K_LISTEN, K_TLSMIN, K_LOGFMT, K_BOOL, K_HELP,
+	    K_VERSION };
 
 struct flag {
 	const char *name;
@@ -55,6 +56,29 @@ static const struct flag flags[] = {
 	  "Connections served at once; beyond it clients get `busy`." },
 	{ "max-file-size", "BYTES", K_U64, F(max_file_size), 0, FR_SIZE_MAX,
 	  "Largest upload accepted (`too_large` beyond)." },
+	{ "max-conns-per-identity", "N", K_U64, F(max_conns_per_identity), 1,
+	  1000000, "Connections one identity (certificate CN) may hold at "
+	  "once; beyond it that client gets `busy`." },
+	{ "max-path-depth", "N", K_U64, F(max_path_depth), 1,
+	  FR_DEFAULT_MAX_PATH_DEPTH,
+	  "Most components a request path may have (`invalid_path` beyond)." },
+	{ "max-list-entries", "N", K_U64, F(max_list_entries), 1,
+	  FR_LIST_ENTRIES_PER_FRAME,
+	  "Most entries in one list response frame (longer listings take "
+	  "more frames)." },
+	{ "acl", "FILE", K_STR, F(acl), 0, 0,
+	  "JSON file mapping identities to a root below --root and "
+	  "permissions (see docs/OPERATIONS.md). Identities not in it are "
+	  "refused every request. Default: none, everyone may do everything "
+	  "on the whole root." },
+	{ "crl", "FILE", K_STR, F(crl), 0, 0,
+	  "PEM certificate revocation list(s) of the client CA; a revoked "
+	  "client certificate is refused at the handshake." },
+	{ "allow-open-key", NULL, K_BOOL, F(allow_open_key), 0, 0,
+	  "Start even if --key is readable by group or others." },
+	{ "user", "NAME", K_STR, F(user), 0, 0,
+	  "When started as root: switch to this user (and its group) after "
+	  "binding and loading keys." },
 	{ "tls-min", "1.2|1.3", K_TLSMIN, F(tls_min), 0, 0,
 	  "Lowest TLS version. 1.2 allows ECDHE+AEAD suites only. "
 	  "Default: 1.3." },
@@ -84,6 +108,9 @@ static void defaults(struct config *cfg)
 		cfg->threads = FR_MAX_THREADS;
 	cfg->max_conns = FR_DEFAULT_MAX_CONNS;
 	cfg->max_file_size = FR_DEFAULT_MAX_FILE_SIZE;
+	cfg->max_conns_per_identity = FR_DEFAULT_MAX_CONNS_PER_IDENTITY;
+	cfg->max_path_depth = FR_DEFAULT_MAX_PATH_DEPTH;
+	cfg->max_list_entries = FR_LIST_ENTRIES_PER_FRAME;
 	cfg->handshake_timeout = FR_DEFAULT_HANDSHAKE_TIMEOUT;
 	cfg->idle_timeout = FR_DEFAULT_IDLE_TIMEOUT;
 	cfg->stall_timeout = FR_DEFAULT_STALL_TIMEOUT;
@@ -233,6 +260,7 @@ static int apply(const struct flag *f, const char *val, struct config *cfg,
 		else
 			goto bad;
 		return FR_OK;
+	case K_BOOL:
 	case K_HELP:
 	case K_VERSION:
 	default:
@@ -275,6 +303,15 @@ int config_parse(int argc, char **argv, struct config *cfg, char *err,
 			snprintf(err, errlen, "unknown option '%s' (see --help)",
 				 argv[a]);
 			return FR_E_USAGE;
+		}
+		if (f->kind == K_BOOL) {
+			if (eq) {
+				snprintf(err, errlen, "--%s takes no value",
+					 f->name);
+				return FR_E_USAGE;
+			}
+			*(int *)((char *)cfg + f->off) = 1;
+			continue;
 		}
 		if (f->kind == K_HELP || f->kind == K_VERSION) {
 			if (eq) {

@@ -28,6 +28,13 @@ struct config {
 	uint64_t idle_timeout;
 	uint64_t stall_timeout;
 	uint64_t drain_timeout;
+	const char *acl;  /* --acl FILE, NULL: everyone may do everything */
+	const char *crl;  /* --crl FILE, NULL: no revocation check */
+	const char *user; /* --user NAME: drop privileges to it */
+	int allow_open_key; /* --allow-open-key */
+	uint64_t max_conns_per_identity;
+	uint64_t max_path_depth;
+	uint64_t max_list_entries;
 	int tls_min;    /* 12 or 13 */
 	int log_format; /* enum fr_log_format */
 };

@@ -31,6 +31,7 @@
 #include "ferry/log.h"
 #include "ferry/path.h"
 #include "ferry/tls.h"
+#include "acl.h"
 #include "config.h"
 #include "conn.h"
 #include "reactor.h"
@@ -57,7 +58,8 @@ struct conn *conn_new(struct server *srv, int fd, const char *peer,
 	c->fd = fd;
 	c->busy = busy;
 	snprintf(c->peer, sizeof(c->peer), "%s", peer);
-	c->perms = PERM_ALL; /* 0.1 has no ACL */
+	c->perms = 0; /* until the handshake names the identity */
+	c->root_fd = -1;
 	c->state = CS_HANDSHAKE;
 	c->fixed_deadline =
 		mono_ms() + (int64_t)srv->cfg->handshake_timeout * 1000;
@@ -184,6 +186,21 @@ static int handshake(struct conn *c)
 	}
 	snprintf(c->identity, sizeof(c->identity), "%s",
 		 fr_tls_peer_identity(c->tls));
+	if (!c->busy &&
+	    !acl_conn_enter(c->srv->acl, c->identity,
+			    (unsigned long)c->srv->cfg->max_conns_per_identity)) {
+		fr_log(FR_LOG_WARN, "busy: peer=%s identity=%s: over "
+				    "--max-conns-per-identity=%llu", c->peer,
+		       c->identity,
+		       (unsigned long long)c->srv->cfg->max_conns_per_identity);
+		if (fr_resp_error(&c->out, FR_E_BUSY,
+				  "too many connections for this identity, "
+				  "try again later") != FR_OK)
+			return FR_E_INTERNAL;
+		c->state = CS_CLOSING;
+		return FR_OK;
+	}
+	c->counted = !c->busy;
 	if (c->busy) {
 		fr_log(FR_LOG_WARN, "busy: peer=%s identity=%s: over "
 				    "--max-conns=%llu", c->peer, c->identity,
@@ -195,8 +212,27 @@ static int handshake(struct conn *c)
 		c->state = CS_CLOSING;
 		return FR_OK;
 	}
+	c->deny = acl_resolve(c->srv->acl, c->srv->root_fd, c->identity,
+			      &c->perms, &c->root_fd, &c->own_root,
+			      &c->deny_why);
+	if (c->deny != FR_OK)
+		fr_log(FR_LOG_WARN, "acl: peer=%s identity='%s': %s (%s): "
+				    "every request gets %s", c->peer,
+		       c->identity, c->deny_why, fr_err_str(c->deny),
+		       fr_err_code(c->deny) ? fr_err_code(c->deny)
+					    : "internal");
 	c->state = CS_READ_REQUEST;
 	return FR_OK;
+}
+
+/* Components in a valid path ("" has none). */
+static uint64_t path_depth(const char *p)
+{
+	uint64_t n = *p ? 1 : 0;
+
+	for (; *p; p++)
+		n += *p == '/';
+	return n;
 }
 
 /* Path rules apply again here, whatever the parser did: defence in depth. */
@@ -210,6 +246,10 @@ static int check_path(const struct conn *c, const char **why)
 	}
 	if (fr_path_check(p, strlen(p), why) != FR_OK)
 		return FR_E_INVALID_PATH;
+	if (path_depth(p) > c->srv->cfg->max_path_depth) {
+		*why = "path deeper than the server's --max-path-depth";
+		return FR_E_INVALID_PATH;
+	}
 	/* SECURITY: our temporary files are never addressable */
 	if (fr_path_is_reserved(p)) {
 		*why = "reserved name";
@@ -232,7 +272,12 @@ static int dispatch(struct conn *c, int r, const char *why)
 	c->op = NULL;
 	if (r == FR_OK) {
 		c->op = op_find(c->req.op);
-		if (!c->op) {
+		if (c->deny != FR_OK) {
+			/* SECURITY: an identity --acl refused gets nothing,
+			 * not even hello */
+			r = fr_err_code(c->deny) ? c->deny : FR_E_INTERNAL;
+			why = c->deny_why;
+		} else if (!c->op) {
 			r = FR_E_UNSUPPORTED;
 			why = "unknown op";
 		} else if ((c->op->perm & c->perms) != c->op->perm) {
@@ -396,6 +441,10 @@ void conn_free(struct conn *c)
 	fr_tls_free(c->tls);
 	if (c->fd >= 0)
 		close(c->fd);
+	if (c->own_root && c->root_fd >= 0)
+		close(c->root_fd);
+	if (c->counted)
+		acl_conn_leave(c->srv->acl, c->identity);
 	fr_buf_cleanup(&c->in);
 	fr_buf_cleanup(&c->out);
 	fr_buf_cleanup(&c->body);

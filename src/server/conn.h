@@ -43,6 +43,11 @@ struct conn {
 	char peer[64];
 	char identity[256];
 	unsigned perms;
+	int root_fd;     /* where this identity's storage calls start */
+	bool own_root;   /* root_fd is ours to close (--acl) */
+	bool counted;    /* counted in acl_conn_enter */
+	int deny;        /* --acl refused the identity: every request gets it */
+	const char *deny_why;
 	enum conn_state state;
 	int64_t fixed_deadline; /* handshake and linger: not renewed */
 	size_t run_bytes; /* moved in this turn on a worker (fair share) */

@@ -19,6 +19,7 @@
 #include "ferry/err.h"
 #include "ferry/log.h"
 #include "ferry/tls.h"
+#include "acl.h"
 #include "config.h"
 #include "conn.h"
 #include "listener.h"
@@ -96,12 +97,18 @@ int main(int argc, char **argv)
 	}
 	srv.cfg = &cfg;
 	fr_log_set_format(cfg.log_format);
+	if (acl_new(cfg.acl, &srv.acl, err, sizeof(err)) != FR_OK) {
+		fprintf(stderr, "ferryd: %s\n", err);
+		goto out;
+	}
 
 	memset(&tc, 0, sizeof(tc));
 	tc.cert = cfg.cert;
 	tc.key = cfg.key;
 	tc.ca = cfg.ca;
 	tc.min_version = cfg.tls_min;
+	tc.crl = cfg.crl;
+	tc.allow_open_key = cfg.allow_open_key != 0;
 	err[0] = '\0';
 	if (fr_tls_ctx_new_server(&tc, &srv.tls, err, sizeof(err)) != FR_OK) {
 		fprintf(stderr, "ferryd: %s\n", err[0] ? err : "TLS set-up failed");
@@ -166,5 +173,6 @@ out:
 	if (srv.root_fd >= 0)
 		close(srv.root_fd);
 	fr_tls_ctx_free(srv.tls);
+	acl_free(srv.acl);
 	return status;
 }

@@ -11,7 +11,7 @@
 
 int op_delete_start(struct conn *c)
 {
-	int r = store_delete(c->srv->root_fd, c->req.path);
+	int r = store_delete(c->root_fd, c->req.path);
 
 	if (r != FR_OK)
 		return r;

@@ -18,7 +18,7 @@ int op_get_start(struct conn *c)
 	uint64_t off = c->req.has_offset ? c->req.offset : 0;
 	int r;
 
-	r = store_open_read(c->srv->root_fd, c->req.path, &c->os.fd,
+	r = store_open_read(c->root_fd, c->req.path, &c->os.fd,
 			    &c->os.st);
 	if (r != FR_OK)
 		return r;

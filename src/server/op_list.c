@@ -2,7 +2,7 @@
  * op_list.c - the list operation.
  *
  * Does: read a directory through store_list (sorted, filtered) and send it
- * in frames of up to FR_LIST_ENTRIES_PER_FRAME entries, one frame per step
+ * in frames of up to --max-list-entries entries, one frame per step
  * so the output buffer stays bounded; "more" is false only on the last
  * frame, and an empty directory gives one frame with no entries.
  * Does not: recurse.
@@ -10,13 +10,14 @@
 #include <string.h>
 
 #include "ferry/err.h"
+#include "config.h"
 #include "conn.h"
 #include "ops.h"
 #include "server.h"
 
 int op_list_start(struct conn *c)
 {
-	int r = store_list(c->srv->root_fd, c->req.path, &c->os.entries,
+	int r = store_list(c->root_fd, c->req.path, &c->os.entries,
 			   &c->os.n_entries);
 
 	if (r != FR_OK)
@@ -40,6 +41,10 @@ int op_list_step(struct conn *c)
 		const struct store_entry *s = &os->entries[os->next];
 		size_t n = strlen(s->name);
 
+		if (added >= c->srv->cfg->max_list_entries)
+			return fr_list_flush(os->lb, &c->out, true) == FR_OK
+				       ? FR_AGAIN
+				       : FR_E_INTERNAL;
 		memset(&e, 0, sizeof(e));
 		if (n > FR_NAME_MAX) {
 			os->next++; /* cannot happen: store checked it */

@@ -36,7 +36,7 @@ int op_put_start(struct conn *c)
 	if (!c->sha)
 		return FR_E_INTERNAL;
 	fr_sha256_reset(c->sha);
-	r = store_put_begin(c->srv->root_fd, q->path, q->overwrite,
+	r = store_put_begin(c->root_fd, q->path, q->overwrite,
 			    &c->os.up);
 	if (r != FR_OK)
 		return r;

@@ -28,7 +28,7 @@ int op_stat_start(struct conn *c)
 	if (c->req.want_sha256) {
 		if (!(c->perms & PERM_R))
 			return FR_E_FORBIDDEN;
-		r = store_open_read(c->srv->root_fd, c->req.path, &c->os.fd,
+		r = store_open_read(c->root_fd, c->req.path, &c->os.fd,
 				    &c->os.st);
 		if (r == FR_OK) {
 			if (!c->sha)
@@ -44,7 +44,7 @@ int op_stat_start(struct conn *c)
 		if (r != FR_E_IS_DIRECTORY)
 			return r;
 	}
-	r = store_stat(c->srv->root_fd, c->req.path, &c->os.st);
+	r = store_stat(c->root_fd, c->req.path, &c->os.st);
 	if (r != FR_OK)
 		return r;
 	return reply(c, NULL);

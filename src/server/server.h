@@ -6,6 +6,7 @@
 #ifndef FERRYD_SERVER_H
 #define FERRYD_SERVER_H
 
+struct acl;
 struct config;
 struct fr_tls_ctx;
 struct pool;
@@ -15,6 +16,7 @@ struct server {
 	const struct config *cfg;
 	struct fr_tls_ctx *tls;
 	int root_fd; /* the served directory; every storage call starts here */
+	struct acl *acl; /* identities (--acl) and per-identity counts */
 	struct pool *pool;
 	struct reactor *reactor;
 };

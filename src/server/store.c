@@ -468,3 +468,10 @@ out:
 	close_fd(&dfd);
 	return r;
 }
+
+int store_open_dir(int root, const char *path, bool create, int *fd)
+{
+	const char *last;
+
+	return walk(root, path, false, create, fd, &last);
+}

@@ -82,4 +82,10 @@ void store_entries_free(struct store_entry *e, size_t n);
 /* Remove a file, or a directory if it is empty (not_empty). */
 int store_delete(int root, const char *path);
 
+/* Open directory path ("" is the root itself, as a new open file
+ * description) with the same no-symlink walk, creating missing components
+ * when create is set.  *fd is owned by the caller.  Used for the
+ * per-identity roots of --acl. */
+int store_open_dir(int root, const char *path, bool create, int *fd);
+
 #endif
