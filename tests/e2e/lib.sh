@@ -262,6 +262,31 @@ EOF
 	}
 }
 
+# make_cn_cert FILE CN: a client certificate of $PKI's CA whose subject CN
+# is exactly CN (any bytes openssl takes: '/', "..", control characters),
+# as $PKI/FILE.crt and $PKI/FILE.key (mode 0600).
+make_cn_cert() {
+	local file=$1 cn=$2 subj
+	# openssl -subj: '/' separates RDNs, so escape it (and '\' first)
+	subj=${cn//\\/\\\\}
+	subj=${subj//\//\\/}
+	(
+		umask 077
+		printf 'basicConstraints = critical, CA:FALSE\nkeyUsage = critical, digitalSignature\nextendedKeyUsage = clientAuth\n' >"$T/cn.ext"
+		openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
+			-out "$PKI/$file.key" &&
+			openssl req -new -key "$PKI/$file.key" -subj "/CN=$subj" \
+				-out "$T/cn.csr" &&
+			openssl x509 -req -in "$T/cn.csr" -CA "$PKI/ca.crt" \
+				-CAkey "$PKI/ca.key" -CAcreateserial -days 2 -sha256 \
+				-extfile "$T/cn.ext" -out "$PKI/$file.crt"
+	) >"$T/cn.log" 2>&1 || {
+		echo "making a certificate with CN '$cn' failed:" >&2
+		cat "$T/cn.log" >&2
+		exit 1
+	}
+}
+
 # make_bad_certs: deliberately bad certificates for the TLS tests.
 #   $PKI2/ca.crt, $PKI2/mallory.{crt,key}: another CA and a client of it
 #   $PKI2/localhost.{crt,key}: a server certificate from the other CA
