@@ -287,6 +287,44 @@ make_cn_cert() {
 	}
 }
 
+# make_crl DIR OUT [CERT...]: a CRL signed by DIR's CA (DIR/ca.crt,
+# DIR/ca.key) revoking each CERT (none: an empty CRL), valid for a day,
+# written to OUT (PEM).
+make_crl() {
+	local dir=$1 out=$2 db
+	shift 2
+	db=$(mktemp -d "$T/crldb.XXXXXX")
+	: >"$db/index.txt"
+	echo 01 >"$db/crlnumber"
+	cat >"$db/ca.cnf" <<EOC
+[ ca ]
+default_ca = tca
+[ tca ]
+database = $db/index.txt
+crlnumber = $db/crlnumber
+default_md = sha256
+default_crl_days = 1
+EOC
+	(
+		for c in "$@"; do
+			openssl ca -batch -config "$db/ca.cnf" -cert "$dir/ca.crt" \
+				-keyfile "$dir/ca.key" -revoke "$c" || exit 1
+		done
+		openssl ca -batch -config "$db/ca.cnf" -cert "$dir/ca.crt" \
+			-keyfile "$dir/ca.key" -gencrl -out "$out"
+	) >"$db/log" 2>&1 || {
+		echo "making a CRL failed:" >&2
+		cat "$db/log" >&2
+		exit 1
+	}
+}
+
+# spki_pin CERT: base64 SHA-256 of CERT's SubjectPublicKeyInfo.
+spki_pin() {
+	openssl x509 -in "$1" -noout -pubkey | openssl pkey -pubin -outform DER |
+		openssl dgst -sha256 -binary | base64
+}
+
 # make_bad_certs: deliberately bad certificates for the TLS tests.
 #   $PKI2/ca.crt, $PKI2/mallory.{crt,key}: another CA and a client of it
 #   $PKI2/localhost.{crt,key}: a server certificate from the other CA

@@ -4,7 +4,10 @@
 # a server certificate from another CA, for another name, or expired; all
 # refused with exit 3 and one line on stderr.  A plaintext client is
 # disconnected and the server keeps serving.  ALPN and TLS version rules
-# are checked with openssl s_client.
+# are checked with openssl s_client, and so are the TLS 1.2 policy (no
+# SHA-1 signatures, tickets, compression or renegotiation), revocation
+# (--crl on both sides), key pinning (--pin-sha256) and key files open to
+# others (refused unless --allow-open-key).
 source "$(dirname "$0")/lib.sh" "$@"
 
 make_pki
@@ -138,5 +141,73 @@ s_client -tls1_2 >"$T/s.out"
 expect_grep '"status":"ok"' "$T/s.out" "--tls-min 1.2 allows TLS 1.2"
 s_client -tls1_2 -cipher AES128-SHA >"$T/s.out"
 expect_no_grep '"status":"ok"' "$T/s.out" "--tls-min 1.2 still refuses CBC / RSA key exchange"
+s_client -tls1_2 -sigalgs ECDSA+SHA1:RSA+SHA1 >"$T/s.out"
+expect_no_grep '"status":"ok"' "$T/s.out" "--tls-min 1.2 refuses a client offering only SHA-1 signatures"
+s_client -tls1_2 -sess_out "$T/sess.pem" >"$T/s.out"
+expect_no_grep 'TLS session ticket:' "$T/s.out" "TLS 1.2: no session ticket is issued"
+expect_grep 'Compression: NONE' "$T/s.out" "TLS 1.2: no compression"
+# renegotiation: s_client renegotiates on a line holding "R"
+(printf 'R\n'; sleep 2) | timeout 20 openssl s_client -connect "127.0.0.1:$PORT" -tls1_2 \
+	-CAfile "$CA" -cert "$CLI_CRT" -key "$CLI_KEY" -servername localhost >"$T/s.out" 2>&1
+expect_grep 'error:.*no renegotiation' "$T/s.out" \
+	"TLS 1.2: renegotiation is refused"
+expect_grep 'handshake failed: peer=127\.0\.0\.1:[0-9]+: ' "$SRV_LOG" "each refused handshake is logged with the peer address"
+stop_server "$SRV_PID"
+
+# ---- revocation (--crl) ---------------------------------------------------
+"$FERRY_CERTS" client "$PKI" bob >/dev/null || exit 1
+make_crl "$PKI" "$T/revoked-bob.crl" "$PKI/bob.crt"
+make_crl "$PKI" "$T/empty.crl"
+make_crl "$PKI" "$T/revoked-srv.crl" "$SRV_CRT"
+make_crl "$PKI2" "$T/pki2.crl"
+start_server --crl "$T/revoked-bob.crl"
+expect_exit 0 ferry_c whoami
+WHY='revoked.*--cert'
+refused "revoked client certificate" -s "$SRV" --ca "$CA" --cert "$PKI/bob.crt" --key "$PKI/bob.key"
+expect_grep 'handshake failed: peer=127\.0\.0\.1:[0-9]+: .*revoked' "$SRV_LOG" "the server logs the revoked client with its address"
+expect_no_grep 'id=bob' "$SRV_LOG" "no request was served for the revoked client"
+stop_server "$SRV_PID"
+expect_exit 2 timeout 20 "$FERRYD" --root "$T/root" --cert "$SRV_CRT" --key "$SRV_KEY" \
+	--ca "$CA" --listen 127.0.0.1:0 --crl "$CA"
+expect_grep 'CRL' "$ERR" "ferryd refuses a --crl file that holds no CRL"
+
+SRV=$GOOD_SRV
+start_server --crl "$T/empty.crl"
+expect_exit 0 timeout 60 "$FERRY" -s "$SRV" --ca "$CA" --cert "$PKI/bob.crt" --key "$PKI/bob.key" \
+	--crl "$T/empty.crl" whoami
+WHY='revoked.*--crl'
+refused "client --crl: revoked server certificate" -s "$SRV" --ca "$CA" --cert "$CLI_CRT" \
+	--key "$CLI_KEY" --crl "$T/revoked-srv.crl"
+WHY='CRL.*--crl'
+refused "client --crl of another CA: no CRL for the server's issuer" -s "$SRV" --ca "$CA" \
+	--cert "$CLI_CRT" --key "$CLI_KEY" --crl "$T/pki2.crl"
+
+# ---- key pinning (--pin-sha256) --------------------------------------------
+PIN=$(spki_pin "$SRV_CRT")
+expect_exit 0 ferry_c --pin-sha256 "$PIN" whoami
+WHY='pin.*--pin-sha256'
+refused "a valid chain with another key than the pinned one" -s "$SRV" --ca "$CA" \
+	--cert "$CLI_CRT" --key "$CLI_KEY" --pin-sha256 "$(spki_pin "$PKI2/localhost.crt")"
+expect_grep "${PIN//+/\\+}" "$ERR" "the pin mismatch names the server's actual pin"
+for bad in 'abc' "${PIN%=}" "$PIN$PIN" '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!='; do
+	expect_exit 2 ferry_c --pin-sha256 "$bad" whoami
+	expect_grep 'pin-sha256' "$ERR" "malformed pin '$bad' is a usage error"
+done
+stop_server "$SRV_PID"
+
+# ---- private keys open to others ------------------------------------------
+cp "$CLI_KEY" "$T/open-cli.key"
+chmod 644 "$T/open-cli.key"
+expect_exit 2 ferry_c --key "$T/open-cli.key" whoami
+expect_grep 'chmod 600.*--allow-open-key' "$ERR" "ferry refuses a world-readable key, saying what to do"
+cp "$SRV_KEY" "$T/open-srv.key"
+chmod 640 "$T/open-srv.key"
+expect_exit 2 timeout 20 "$FERRYD" --root "$T/root" --cert "$SRV_CRT" --key "$T/open-srv.key" \
+	--ca "$CA" --listen 127.0.0.1:0
+expect_grep 'chmod 600.*--allow-open-key' "$ERR" "ferryd refuses a group-readable key"
+start_server --key "$T/open-srv.key" --allow-open-key
+expect_exit 0 timeout 60 "$FERRY" -s "$SRV" --ca "$CA" --cert "$CLI_CRT" --key "$T/open-cli.key" \
+	--allow-open-key whoami
+stop_server "$SRV_PID"
 
 finish
