@@ -3,6 +3,8 @@
 #   build/       RelWithDebInfo: unit, style and end-to-end tests
 #   build-asan/  ASan + UBSan: the whole suite again
 #   build-tsan/  TSan: the end-to-end tests (the worker pool under load)
+#   build-fuzz/  clang + libFuzzer + ASan/UBSan: each fuzz target for
+#                FERRY_FUZZ_SECONDS (default 20) from its seed corpus
 # Installs missing Debian packages first (apt-get, as root).  Exits non-zero
 # if anything fails.  Run from anywhere; works from a fresh clone.
 #
@@ -13,7 +15,9 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 JOBS=${FERRY_TEST_JOBS:-2}
-PACKAGES=(build-essential cmake pkg-config libssl-dev libcjson-dev libcmocka-dev openssl ca-certificates)
+PACKAGES=(build-essential cmake pkg-config libssl-dev libcjson-dev libcmocka-dev openssl ca-certificates
+	sslscan clang libclang-rt-14-dev)
+FUZZ_SECONDS=${FERRY_FUZZ_SECONDS:-20}
 
 say() { printf '\n==== %s\n' "$*"; }
 
@@ -78,6 +82,42 @@ if [[ ${FERRY_TEST_SKIP_SANITIZERS:-} != 1 ]]; then
 	build build-tsan -DFERRY_SANITIZE=thread
 	suite "TSan (e2e)" build-tsan -L e2e
 	unset TSAN_OPTIONS
+fi
+
+# fuzz: each libFuzzer target for a bounded time (clang only)
+fuzz() {
+	local t corpus work
+	if ! command -v clang >/dev/null 2>&1; then
+		say "fuzz: clang not found, skipped"
+		return 0
+	fi
+	say "configure build-fuzz (clang, libFuzzer)"
+	mkdir -p build-fuzz
+	CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFERRY_TESTS=ON \
+		-DFERRY_FUZZ=ON -DFERRY_SANITIZE=address,undefined >build-fuzz/configure.log 2>&1 &&
+		cmake --build build-fuzz -j "$JOBS" --target fuzz_frame fuzz_request fuzz_path fuzz_acl || {
+		failed+=("fuzz build")
+		return 0
+	}
+	for t in frame request path acl; do
+		say "fuzz $t for ${FUZZ_SECONDS} s"
+		corpus=tests/fuzz/corpus/$t
+		work=$(mktemp -d)
+		# new inputs go to a scratch dir; the committed corpus is read only
+		if ! build-fuzz/tests/fuzz/fuzz_$t -max_total_time="$FUZZ_SECONDS" -max_len=8192 \
+			-timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+			-artifact_prefix=build-fuzz/crash-$t- "$work" "$corpus" 2>build-fuzz/fuzz-$t.log; then
+			tail -40 build-fuzz/fuzz-$t.log
+			failed+=("fuzz $t")
+		fi
+		grep -E '^stat::number_of_executed_units' build-fuzz/fuzz-$t.log | sed "s/^/  $t: /"
+		rm -rf -- "$work"
+	done
+}
+if [[ ${FERRY_TEST_SKIP_SANITIZERS:-} != 1 && ${FERRY_TEST_SKIP_FUZZ:-} != 1 ]]; then
+	export ASAN_OPTIONS=detect_leaks=1
+	fuzz
+	unset ASAN_OPTIONS
 fi
 
 say "done in $((SECONDS - start)) s"
