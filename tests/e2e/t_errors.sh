@@ -252,6 +252,58 @@ expect_exit 1 ferry_c put "$T/1001.bin" limit/c
 expect_grep 'large' "$ERR" "ferry reports too_large"
 stop_server "$SRV_PID"
 
+# ---- sizes that break naive parsers -----------------------------------------
+# At --max-file-size 2^31-1 a size just above INT_MAX must be too_large: a
+# parser trusting cJSON's valueint (saturated at INT_MAX) would accept it.
+start_server --max-file-size 2147483647
+# size_is SIZE CODE DESC: put with that "size" (raw JSON text) answers CODE.
+size_is() {
+	printf 'send {"op":"put","path":"sz.bin","size":%s}\nrecv\n' "$1" | probe >"$P" 2>&1
+	code_is 1 "$P" "$2" "$3"
+}
+size_is 2147483648 too_large "size 2^31 (INT_MAX + 1, valueint saturates) is too_large"
+size_is 4294967296 too_large "size 2^32 is too_large"
+size_is 9007199254740991 too_large "size 2^53-1 above --max-file-size is too_large"
+size_is 9007199254740992 too_large "size 2^53 is too_large"
+size_is 18446744073709551616 too_large "size 2^64 is too_large"
+size_is 1e400 bad_request "size 1e400 (infinity as a double) is bad_request"
+size_is -1e400 bad_request "size -1e400 is bad_request"
+size_is -0.5 bad_request "size -0.5 is bad_request"
+size_is 2147483647.5 bad_request "size INT_MAX + 0.5 is bad_request"
+size_is true bad_request "size true is bad_request"
+size_is null bad_request "size null is bad_request"
+size_is '[1]' bad_request "size [1] is bad_request"
+size_is '{"n":1}' bad_request "size {} is bad_request"
+size_is '"2147483648"' bad_request "size as a numeric string is bad_request"
+size_is 0x10 bad_request "size 0x10 (not JSON) is bad_request"
+size_is 010 bad_request "size 010 (leading zero, not JSON) is bad_request"
+size_is NaN bad_request "size NaN (not JSON) is bad_request"
+printf 'send {"op":"put","path":"sz.bin","size":2147483647}\nrecv\n' | probe >"$P" 2>&1
+expect_grep '"status":"ready"' "$P" "size INT_MAX itself is accepted at --max-file-size 2^31-1"
+expect_true "no sz.bin after the refused sizes" test ! -e "$ROOT/sz.bin"
+
+# ---- JSON shapes --------------------------------------------------------------
+nest=$(printf '{"a":%.0s' {1..40})1$(printf '}%.0s' {1..40})
+badreq "40 nested objects" "send {\"op\":\"stat\",\"path\":\"\",\"x\":$nest}"
+badreq "65000 open brackets" "send {\"op\":\"stat\",\"x\":$(head -c 65000 /dev/zero | tr '\0' '[')"
+badreq "lone surrogate escape" 'send {"op":"stat","path":"\ud800"}'
+badreq "overlong UTF-8 encoding of '.'" 'sendhex 7b226f70223a2273746174222c2270617468223a22c0ae227d'
+badreq "UTF-8 surrogate bytes" 'sendhex 7b226f70223a2273746174222c2270617468223a22eda080227d'
+badreq "escaped NUL in a key" 'send {"op":"stat","path":"","x\u0000":1}'
+badreq "raw NUL inside a string" 'sendhex 7b226f70223a2273746174222c2270617468223a220061227d'
+badreq "single quotes" "send {'op':'stat','path':''}"
+badreq "comment" 'send {"op":"stat","path":""}/* x */'
+badreq "NUL byte after the object" 'sendhex 7b226f70223a2268656c6c6f227d00'
+long=$(head -c 65000 /dev/zero | tr '\0' 'p')
+printf 'send {"op":"stat","path":"%s"}\nrecv\nsend {"op":"hello","version":1}\nrecv\n' "$long" | probe >"$P" 2>&1
+code_is 1 "$P" invalid_path "a 65000-byte path string is invalid_path"
+okline 2 "$P" "the connection stays usable after it"
+key=$(head -c 60000 /dev/zero | tr '\0' 'k')
+printf 'send {"%s":1,"op":"hello","version":1}\nrecv\n' "$key" | probe >"$P" 2>&1
+okline 1 "$P" "a 60000-byte unknown key is ignored"
+server_alive "ferryd survives the malformed requests"
+stop_server "$SRV_PID"
+
 # ---- busy at --max-conns --------------------------------------------------
 start_server --max-conns 1
 HOLD=$T/hold.out

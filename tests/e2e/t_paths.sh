@@ -20,6 +20,9 @@ bad_paths=(
 	'a\\b' '\\' 'a\u0001b' 'a\nb' 'a\tb' 'a\u001fb' 'a\u007fb' 'a\u0000b' '\u0000'
 	'.ferry-part.x' 'd/.ferry-part.x' '.ferry-part.x/y' '.ferry-part.'
 	"$long" "d/$long" "${deep}x" "x/$deep"
+	'../../../../etc/passwd' '/etc/passwd' 'd/../../x' 'x/../..' '/..' '../'
+	'./' 'd/./' '..//x' '\\\\server\\share' 'C:\\windows' '..\\..\\x'
+	'a\rb' '\u001b[31mred' 'd/f/\u0000' '.ferry-part.x/../y'
 )
 script=
 n=0
@@ -38,6 +41,7 @@ for op in put get delete; do
 done
 P=$T/paths.out
 printf '%s' "$script" | probe >"$P"
+expect_true "at least 40 bad paths in the table (${#bad_paths[@]})" test "${#bad_paths[@]}" -ge 40
 expect_eq "$n" "$(grep -c '"code":"invalid_path"' "$P")" "all $n hostile requests answered invalid_path"
 if [[ $(grep -c '"code":"invalid_path"' "$P") != "$n" ]]; then
 	paste -d' ' <(printf '%s' "$script" | grep '^send' ) "$P" | grep -v invalid_path | head -10 | sed 's/^/  | /'
@@ -174,6 +178,29 @@ ferry_c put --overwrite "$T/new.txt" flink >/dev/null 2>&1
 expect_eq "secret" "$(cat "$OUTSIDE/secret.txt")" "the symlink's target is unchanged"
 after=$(cd "$OUTSIDE" && find . -printf '%p %s %T@\n' | sort | sha256sum)
 expect_eq "$before" "$after" "nothing outside the root was created or changed"
+
+# ---- a symlink swapped in during an upload ----------------------------------
+# The upload holds its directory open (no path is resolved again), so a
+# directory replaced by a symlink out of the root mid-body changes nothing
+# outside: the file lands in the directory it started in, or nowhere.
+mkdir -p "$ROOT/swap"
+printf '%s\n' 'send {"op":"put","path":"swap/up.bin","size":200000}' recv 'body 100000' \
+	'sleep 2' 'body 100000 random' recv | probe >"$P" 2>&1 &
+up=$!
+if wait_until 10 grep -q '"status":"ready"' "$P"; then
+	mv "$ROOT/swap" "$ROOT/swap.moved" && ln -s "$OUTSIDE" "$ROOT/swap"
+	pass "directory swapped for a symlink out of the root mid-upload"
+else
+	fail "the upload did not start: $(cat "$P")"
+fi
+wait "$up"
+after=$(cd "$OUTSIDE" && find . -printf '%p %s %T@\n' | sort | sha256sum)
+expect_eq "$before" "$after" "the swapped-in symlink was not followed (outside unchanged)"
+expect_grep '"path":"swap/up.bin","size":200000' "$P" "the upload finished (ok)"
+expect_eq 200000 "$(stat -c %s "$ROOT/swap.moved/up.bin" 2>/dev/null)" "it landed in the directory it started in"
+expect_eq "" "$(find "$OUTSIDE" -name '.ferry-part.*')" "no temporary file outside the root"
+printf '%s\n' 'send {"op":"put","path":"swap/again.bin","size":1}' recv | probe >"$P" 2>&1
+expect_grep '"code":"forbidden"' "$P" "a new put through the swapped-in symlink is forbidden"
 
 server_alive
 finish

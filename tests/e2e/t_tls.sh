@@ -132,6 +132,11 @@ s_client -alpn h2,http/1.1 >"$T/s.out"
 expect_no_grep '"status":"ok"' "$T/s.out" "s_client offering only other ALPN protocols is refused"
 s_client -tls1_2 >"$T/s.out"
 expect_no_grep '"status":"ok"' "$T/s.out" "TLS 1.2 is refused by default"
+# No resumption: every connection proves its client certificate again.
+timeout 60 openssl s_client -connect "127.0.0.1:$PORT" -reconnect -CAfile "$CA" \
+	-cert "$CLI_CRT" -key "$CLI_KEY" -servername localhost </dev/null >"$T/s.out" 2>&1
+expect_no_grep '^Reused' "$T/s.out" "a reconnecting client never resumes a session"
+expect_grep '^New, TLSv1\.3' "$T/s.out" "each reconnect is a full handshake"
 s_client -cert "$PKI2/mallory.crt" -key "$PKI2/mallory.key" >"$T/s.out"
 expect_no_grep '"status":"ok"' "$T/s.out" "s_client with a foreign certificate is refused"
 stop_server "$SRV_PID"
