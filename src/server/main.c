@@ -21,6 +21,7 @@
 #include "ferry/tls.h"
 #include "acl.h"
 #include "config.h"
+#include "confine.h"
 #include "conn.h"
 #include "listener.h"
 #include "pool.h"
@@ -65,6 +66,7 @@ static void drop_conn(struct pool_item *it)
 
 int main(int argc, char **argv)
 {
+	struct confine_id id;
 	struct fr_tls_conf tc;
 	struct config cfg;
 	struct server srv;
@@ -148,6 +150,33 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ferryd: %s\n", err);
 		goto out;
 	}
+	if (confine_user_lookup(cfg.user, &id, err, sizeof(err)) != FR_OK) {
+		fprintf(stderr, "ferryd: %s\n", err);
+		goto out;
+	}
+	{
+		/* before any thread: they inherit the restriction */
+		const char *files[] = { cfg.cert, cfg.key, cfg.ca, cfg.crl,
+					cfg.acl };
+
+		r = confine_landlock(srv.root_fd, files,
+				     sizeof(files) / sizeof(files[0]), err,
+				     sizeof(err));
+		if (r == FR_E_INTERNAL) {
+			fprintf(stderr, "ferryd: %s\n", err);
+			goto out;
+		}
+		fr_log(r == FR_OK ? FR_LOG_INFO : FR_LOG_WARN, "%s", err);
+	}
+	/* Landlock first (as root it can still open the files it names),
+	 * then the user: switching needs no file access. */
+	if (confine_user_apply(&id, err, sizeof(err)) != FR_OK) {
+		fprintf(stderr, "ferryd: %s\n", err);
+		goto out;
+	}
+	if (id.change)
+		fr_log(FR_LOG_INFO, "running as user %s (uid %lu)", cfg.user,
+		       (unsigned long)id.uid);
 	status = 1;
 	if (pool_new((unsigned)cfg.threads, conn_work, &srv.pool) != FR_OK) {
 		fprintf(stderr, "ferryd: cannot start worker threads\n");
