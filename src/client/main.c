@@ -60,7 +60,7 @@ static const struct command commands[] = {
      "\"removed REMOTE\" per path."},
     {"whoami", cmd_whoami, "whoami",
      "Show the identity the server gave our certificate, its permissions\n"
-     "(r get, w put, l ls/stat/sum, d rm), the server and the protocol\n"
+     "(r get/stat/sum, w put, l ls, d rm), the server and the protocol\n"
      "version."},
 };
 

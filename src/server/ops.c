@@ -19,7 +19,8 @@ static const struct op ops[] = {
 	{ FR_OP_PUT, PERM_W, false, op_put_start, op_put_step },
 	{ FR_OP_GET, PERM_R, false, op_get_start, op_get_step },
 	{ FR_OP_LIST, PERM_L, true, op_list_start, op_list_step },
-	{ FR_OP_STAT, PERM_L, true, op_stat_start, op_stat_step },
+	/* issue 3: r = get/stat, w = put, l = list, d = delete */
+	{ FR_OP_STAT, PERM_R, true, op_stat_start, op_stat_step },
 	{ FR_OP_DELETE, PERM_D, false, op_delete_start, NULL },
 };
 

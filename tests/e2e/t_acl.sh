@@ -77,6 +77,10 @@ expect_exit 1 ferry_as carol get pub/readme.txt "$T/carol.txt"
 expect_grep 'forbidden|not permitted' "$ERR" "carol (l) may not get"
 expect_exit 1 ferry_as carol sum pub/readme.txt
 expect_grep 'forbidden|not permitted' "$ERR" "carol (l) may not hash (r)"
+expect_exit 1 ferry_as carol stat pub/readme.txt
+expect_grep 'forbidden|not permitted' "$ERR" "carol (l) may not stat (stat needs r)"
+expect_exit 0 ferry_as bob stat readme.txt
+expect_exit 0 ferry_as bob sum readme.txt
 
 # ---- unknown identities ---------------------------------------------------------
 expect_exit 1 ferry_as dave whoami
