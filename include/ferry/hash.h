@@ -26,6 +26,10 @@ void fr_sha256_update(struct fr_sha256 *h, const void *p, size_t n);
  * context must be reset before it is used again. */
 void fr_sha256_final_hex(struct fr_sha256 *h, char hex[FR_SHA256_HEX]);
 
+/* The hex digest of what h has hashed so far, leaving h untouched (it
+ * can go on hashing): for prefixes of a resumed transfer. */
+void fr_sha256_peek_hex(const struct fr_sha256 *h, char hex[FR_SHA256_HEX]);
+
 /* True if s is exactly 64 lowercase hex digits. */
 bool fr_sha256_hex_valid(const char *s, size_t len);
 

@@ -56,6 +56,7 @@
 #define FR_DEFAULT_IDLE_TIMEOUT 60u
 #define FR_DEFAULT_STALL_TIMEOUT 30u
 #define FR_DEFAULT_DRAIN_TIMEOUT 30u
+#define FR_DEFAULT_PARTIAL_TTL 86400u /* interrupted uploads held */
 #define FR_MAX_LISTENERS 16u
 #define FR_MAX_THREADS 256u
 
@@ -70,5 +71,11 @@
 /* Temporary upload files live next to their target under this prefix;
  * clients can never address or see a component that starts with it. */
 #define FR_RESERVED_PREFIX ".ferry-part."
+
+/* The sweep of expired interrupted uploads: how often at most (seconds;
+ * more often when --partial-ttl is shorter) and how many directory entries
+ * one sweep visits at most. */
+#define FR_SWEEP_INTERVAL 600u
+#define FR_SWEEP_MAX_ENTRIES 1000000u
 
 #endif

@@ -43,7 +43,7 @@ struct fr_request {
 	bool has_sha256;
 	char sha256[FR_SHA256_HEX]; /* put: expected hash */
 	bool overwrite;   /* put */
-	bool resume;      /* put: reserved for the resume issue */
+	bool resume;      /* put: continue a held interrupted upload */
 	bool want_sha256; /* stat: "sha256": true */
 	bool has_version;
 	int64_t version; /* hello */
@@ -72,6 +72,9 @@ int fr_request_parse(const void *payload, size_t len, struct fr_request *req,
 int fr_req_hello(struct fr_buf *out);
 int fr_req_put(struct fr_buf *out, const char *path, uint64_t size,
 	       const char *sha256 /* NULL: none */, bool overwrite);
+/* put with "resume": true when resume (fr_req_put is resume false) */
+int fr_req_put_resume(struct fr_buf *out, const char *path, uint64_t size,
+		      const char *sha256, bool overwrite, bool resume);
 int fr_req_get(struct fr_buf *out, const char *path, uint64_t offset);
 int fr_req_list(struct fr_buf *out, const char *path);
 int fr_req_stat(struct fr_buf *out, const char *path, bool want_sha256);
@@ -101,6 +104,8 @@ struct fr_response {
 	uint64_t offset;
 	bool has_sha256;
 	char sha256[FR_SHA256_HEX];
+	bool has_prefix_sha256; /* put ready after "resume": true */
+	char prefix_sha256[FR_SHA256_HEX];
 	bool has_path;
 	char path[FR_PATH_MAX + 1];
 	/* hello */
@@ -133,6 +138,10 @@ int fr_resp_error(struct fr_buf *out, int err, const char *message);
 /* {"status":"ready","offset":K} plus "size":N when has_size */
 int fr_resp_ready(struct fr_buf *out, bool has_size, uint64_t size,
 		  uint64_t offset);
+/* put: {"status":"ready","offset":K,"prefix_sha256":HEX_K}; prefix_sha256
+ * NULL omits it (a put without "resume") */
+int fr_resp_put_ready(struct fr_buf *out, uint64_t offset,
+		      const char *prefix_sha256);
 int fr_resp_hello(struct fr_buf *out, const char *identity,
 		  const char *perms);
 int fr_resp_put_ok(struct fr_buf *out, const char *path, uint64_t size,

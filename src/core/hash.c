@@ -69,3 +69,14 @@ bool fr_sha256_hex_valid(const char *s, size_t len)
 			return false;
 	return true;
 }
+
+void fr_sha256_peek_hex(const struct fr_sha256 *h, char hex[FR_SHA256_HEX])
+{
+	struct fr_sha256 tmp;
+
+	tmp.ctx = EVP_MD_CTX_new();
+	if (!tmp.ctx || EVP_MD_CTX_copy_ex(tmp.ctx, h->ctx) != 1)
+		abort(); /* out of memory for a few hundred bytes */
+	fr_sha256_final_hex(&tmp, hex);
+	EVP_MD_CTX_free(tmp.ctx);
+}

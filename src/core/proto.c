@@ -631,12 +631,20 @@ int fr_req_hello(struct fr_buf *out)
 int fr_req_put(struct fr_buf *out, const char *path, uint64_t size,
 	       const char *sha256, bool overwrite)
 {
+	return fr_req_put_resume(out, path, size, sha256, overwrite, false);
+}
+
+int fr_req_put_resume(struct fr_buf *out, const char *path, uint64_t size,
+		      const char *sha256, bool overwrite, bool resume)
+{
 	struct obj b = obj_new();
 	add_uint(&b, "size", size);
 	if (sha256)
 		add_str(&b, "sha256", sha256);
 	if (overwrite)
 		add_bool(&b, "overwrite", true);
+	if (resume)
+		add_bool(&b, "resume", true);
 	return req_with_path(out, "put", path, &b);
 }
 
@@ -686,6 +694,17 @@ int fr_resp_ready(struct fr_buf *out, bool has_size, uint64_t size,
 	if (has_size)
 		add_uint(&b, "size", size);
 	add_uint(&b, "offset", offset);
+	return obj_emit(out, &b, FR_MAX_RESPONSE);
+}
+
+int fr_resp_put_ready(struct fr_buf *out, uint64_t offset,
+		      const char *prefix_sha256)
+{
+	struct obj b = obj_new();
+	add_str(&b, "status", "ready");
+	add_uint(&b, "offset", offset);
+	if (prefix_sha256)
+		add_str(&b, "prefix_sha256", prefix_sha256);
 	return obj_emit(out, &b, FR_MAX_RESPONSE);
 }
 
@@ -925,6 +944,14 @@ int fr_response_parse(const void *payload, size_t len,
 			RESP_FAIL("response has a bad \"sha256\"");
 		memcpy(resp->sha256, it->valuestring, FR_SHA256_HEX);
 		resp->has_sha256 = true;
+	}
+	it = cJSON_GetObjectItemCaseSensitive(root, "prefix_sha256");
+	if (it) {
+		if (!cJSON_IsString(it) ||
+		    !fr_sha256_hex_valid(it->valuestring, strlen(it->valuestring)))
+			RESP_FAIL("response has a bad \"prefix_sha256\"");
+		memcpy(resp->prefix_sha256, it->valuestring, FR_SHA256_HEX);
+		resp->has_prefix_sha256 = true;
 	}
 	it = cJSON_GetObjectItemCaseSensitive(root, "path");
 	if (it) {

@@ -90,6 +90,8 @@ static const struct flag flags[] = {
 	  "Time without progress inside a request or body." },
 	{ "drain-timeout", "SECONDS", K_U64, F(drain_timeout), 0, 86400,
 	  "On SIGINT/SIGTERM, time allowed for requests in flight." },
+	{ "partial-ttl", "SECONDS", K_U64, F(partial_ttl), 1, FR_SIZE_MAX,
+	  "How long an interrupted upload is held for a resume." },
 	{ "log-format", "text|json", K_LOGFMT, F(log_format), 0, 0,
 	  "Format of the log lines on stderr. Default: text." },
 	{ "version", NULL, K_VERSION, 0, 0, 0, "Print the version and exit." },
@@ -115,6 +117,7 @@ static void defaults(struct config *cfg)
 	cfg->idle_timeout = FR_DEFAULT_IDLE_TIMEOUT;
 	cfg->stall_timeout = FR_DEFAULT_STALL_TIMEOUT;
 	cfg->drain_timeout = FR_DEFAULT_DRAIN_TIMEOUT;
+	cfg->partial_ttl = FR_DEFAULT_PARTIAL_TTL;
 	cfg->tls_min = 13;
 	cfg->log_format = FR_LOG_TEXT;
 	cfg->listen[0] = "0.0.0.0:" STR(FR_DEFAULT_PORT);

@@ -35,6 +35,7 @@ struct config {
 	uint64_t max_conns_per_identity;
 	uint64_t max_path_depth;
 	uint64_t max_list_entries;
+	uint64_t partial_ttl; /* seconds an interrupted upload is held */
 	int tls_min;    /* 12 or 13 */
 	int log_format; /* enum fr_log_format */
 };

@@ -27,6 +27,7 @@
 #include "pool.h"
 #include "reactor.h"
 #include "server.h"
+#include "sweep.h"
 
 /* Write "PORT\n" to path atomically (temporary name, then rename). */
 static int write_port_file(const char *path, uint16_t port, char *err,
@@ -70,6 +71,7 @@ int main(int argc, char **argv)
 	struct fr_tls_conf tc;
 	struct config cfg;
 	struct server srv;
+	struct sweep *sweeper = NULL;
 	char err[512];
 	int lfds[FR_MAX_LISTENERS];
 	uint16_t first_port = 0, port;
@@ -187,6 +189,10 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	nl = 0; /* the reactor owns the listeners now */
+	if (sweep_start(srv.root_fd, cfg.partial_ttl, &sweeper) != FR_OK) {
+		fprintf(stderr, "ferryd: cannot start the sweep thread\n");
+		goto out;
+	}
 	fr_log(FR_LOG_INFO,
 	       "ferryd %s serving %s: %llu threads, max %llu connections, "
 	       "TLS >= 1.%d",
@@ -196,6 +202,7 @@ int main(int argc, char **argv)
 out:
 	/* workers first: they may still park or free connections */
 	pool_free(srv.pool, drop_conn);
+	sweep_stop(sweeper);
 	reactor_free(srv.reactor);
 	for (i = 0; i < nl; i++)
 		close(lfds[i]);

@@ -1,15 +1,23 @@
 /*
  * op_put.c - the put operation: receive a body into a file.
  *
- * Does: check the size limit, start the upload (store.c: temporary file in
- * the target directory), acknowledge with "ready", then move exactly
- * "size" body bytes from TLS to the file in FR_IO_CHUNK writes while
- * hashing them, verify the optional "sha256", commit (fsync + rename +
- * directory fsync) and only then answer "ok".
- * Does not: resume or append (reserved for a later protocol issue), or
- * read a byte beyond the body: what follows belongs to the next request.
+ * Does: check the size limit, start the upload (store.c: a part file in the
+ * target directory named after the upload's key: identity, path, size and
+ * the optional "sha256"), with "resume": true hash the bytes the part
+ * already holds (one FR_IO_CHUNK per step) and acknowledge with "ready",
+ * offset K and the prefix's SHA-256; then move exactly size-K body bytes
+ * from TLS to the file in FR_IO_CHUNK writes while hashing them, verify
+ * the optional "sha256", commit (fsync + rename + directory fsync) and
+ * only then answer "ok".  An upload cut by the peer, a timeout or the
+ * server's shutdown stays held for a later resume (store_put_abort); one
+ * that failed on its own (checksum, disk full, I/O) is discarded.
+ * Does not: read a byte beyond the body: what follows belongs to the next
+ * request.
  */
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ferry/err.h"
 #include "ferry/tls.h"
@@ -18,14 +26,54 @@
 #include "ops.h"
 #include "server.h"
 
+/* The part id of this upload: the first STORE_PART_ID_HEX hex digits of
+ * SHA-256(identity NUL path NUL size NUL sha256-or-empty). */
+static int part_id(struct conn *c, char id[FR_SHA256_HEX])
+{
+	const struct fr_request *q = &c->req;
+	struct fr_sha256 *h = fr_sha256_new();
+	char size[24];
+	int n;
+
+	if (!h)
+		return FR_E_INTERNAL;
+	n = snprintf(size, sizeof(size), "%llu", (unsigned long long)q->size);
+	fr_sha256_update(h, c->identity, strlen(c->identity) + 1);
+	fr_sha256_update(h, q->path, strlen(q->path) + 1);
+	fr_sha256_update(h, size, (size_t)n + 1);
+	if (q->has_sha256)
+		fr_sha256_update(h, q->sha256, strlen(q->sha256));
+	fr_sha256_final_hex(h, id);
+	fr_sha256_free(h);
+	id[STORE_PART_ID_HEX] = '\0';
+	return FR_OK;
+}
+
+/* The offset is settled: answer "ready" and expect the rest of the body. */
+static int ready(struct conn *c)
+{
+	char prefix[FR_SHA256_HEX];
+	uint64_t k = c->os.up.have;
+
+	if (c->req.resume)
+		fr_sha256_peek_hex(c->sha, prefix);
+	if (fr_resp_put_ready(&c->out, k, c->req.resume ? prefix : NULL) !=
+	    FR_OK)
+		return FR_E_INTERNAL; /* the upload is held by cleanup */
+	c->body_left = c->req.size - k;
+	c->state = CS_BODY_IN;
+	return FR_AGAIN;
+}
+
 int op_put_start(struct conn *c)
 {
 	const struct fr_request *q = &c->req;
+	char id[FR_SHA256_HEX];
 	int r;
 
-	if (q->resume || (q->has_offset && q->offset > 0)) {
-		c->err_msg = "resume is not supported by this server";
-		return FR_E_UNSUPPORTED;
+	if (q->has_offset && q->offset > 0) {
+		c->err_msg = "put takes no \"offset\": use \"resume\": true";
+		return FR_E_BAD_REQUEST;
 	}
 	if (q->size > c->srv->cfg->max_file_size) {
 		c->err_msg = "larger than --max-file-size";
@@ -36,23 +84,64 @@ int op_put_start(struct conn *c)
 	if (!c->sha)
 		return FR_E_INTERNAL;
 	fr_sha256_reset(c->sha);
-	r = store_put_begin(c->root_fd, q->path, q->overwrite,
-			    &c->os.up);
+	r = part_id(c, id);
 	if (r != FR_OK)
 		return r;
-	if (fr_resp_ready(&c->out, false, 0, 0) != FR_OK)
-		return FR_E_INTERNAL; /* the upload is discarded by cleanup */
-	c->body_left = q->size;
-	c->state = CS_BODY_IN;
+	r = store_put_begin_part(c->root_fd, q->path, q->overwrite, id,
+				 q->resume, &c->os.up);
+	if (r != FR_OK)
+		return r;
+	if (c->os.up.have > q->size) {
+		/* cannot happen (the size is part of the key): start over */
+		store_put_discard(&c->os.up);
+		store_put_abort(&c->os.up);
+		r = store_put_begin_part(c->root_fd, q->path,
+					 q->overwrite, id, false, &c->os.up);
+		if (r != FR_OK)
+			return r;
+	}
+	c->os.pos = 0;
+	if (c->os.up.have == 0)
+		return ready(c);
+	/* hash the held prefix in steps before answering */
+	c->state = CS_BODY_OUT;
 	return FR_AGAIN;
+}
+
+/* One step of hashing the held prefix (read back from the part file). */
+static int hash_prefix(struct conn *c)
+{
+	uint64_t n = c->os.up.have - c->os.pos;
+	ssize_t got;
+	uint8_t *p;
+
+	if (n > FR_IO_CHUNK)
+		n = FR_IO_CHUNK;
+	fr_buf_reset(&c->body);
+	if (fr_buf_reserve(&c->body, (size_t)n, &p) != FR_OK)
+		return FR_E_INTERNAL;
+	do
+		got = pread(c->os.up.fd, p, (size_t)n, (off_t)c->os.pos);
+	while (got < 0 && errno == EINTR);
+	if (got <= 0) {
+		store_put_discard(&c->os.up);
+		return got < 0 ? fr_err_from_errno(errno) : FR_E_IO_ERROR;
+	}
+	fr_sha256_update(c->sha, p, (size_t)got);
+	c->os.pos += (uint64_t)got;
+	c->run_bytes += (size_t)got; /* hashing counts toward the fair share */
+	return c->os.pos >= c->os.up.have ? ready(c) : FR_AGAIN;
 }
 
 static int save(struct conn *c, struct fr_buf *b, size_t n)
 {
 	int r = store_put_write(&c->os.up, fr_buf_data(b), n);
 
-	if (r != FR_OK)
+	if (r != FR_OK) {
+		/* a full disk must get its space back at once */
+		store_put_discard(&c->os.up);
 		return r;
+	}
 	fr_sha256_update(c->sha, fr_buf_data(b), n);
 	fr_buf_consume(b, n);
 	c->bytes += n;
@@ -76,11 +165,14 @@ static int commit(struct conn *c)
 	fr_sha256_final_hex(c->sha, hex);
 	if (q->has_sha256 && strcmp(hex, q->sha256) != 0) {
 		c->err_msg = "the body does not match \"sha256\"";
-		return FR_E_CHECKSUM_MISMATCH; /* cleanup drops the file */
+		store_put_discard(&c->os.up); /* cleanup drops the file */
+		return FR_E_CHECKSUM_MISMATCH;
 	}
 	r = store_put_commit(&c->os.up);
-	if (r != FR_OK)
+	if (r != FR_OK) {
+		store_put_discard(&c->os.up);
 		return r;
+	}
 	memcpy(c->sha256, hex, sizeof(hex));
 	return fr_resp_put_ok(&c->out, q->path, q->size, hex) == FR_OK
 		       ? FR_OK
@@ -92,6 +184,8 @@ int op_put_step(struct conn *c)
 	size_t n, before;
 	int r;
 
+	if (c->state == CS_BODY_OUT)
+		return hash_prefix(c);
 	/* body bytes that arrived together with the request frame */
 	n = fr_buf_len(&c->in);
 	if (n > c->body_left)

@@ -20,6 +20,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -147,42 +149,45 @@ static int random_hex(char *out, size_t nbytes)
 	return FR_OK;
 }
 
-int store_put_begin(int root, const char *path, bool overwrite,
-		    struct store_upload *u)
+/* Walk to the parent of path (creating it) and check the target name. */
+static int put_target(int root, const char *path, bool overwrite,
+		      struct store_upload *u)
 {
 	const char *last;
 	struct stat st;
-	size_t plen = sizeof(FR_RESERVED_PREFIX) - 1;
-	int r, tries;
+	int r;
 
-	store_upload_init(u);
 	r = walk(root, path, true, true, &u->dirfd, &last);
 	if (r != FR_OK)
-		goto out;
-	if (*last == '\0' || strlen(last) > FR_NAME_MAX) {
-		r = FR_E_INVALID_PATH;
-		goto out;
-	}
+		return r;
+	if (*last == '\0' || strlen(last) > FR_NAME_MAX)
+		return FR_E_INVALID_PATH;
 	memcpy(u->name, last, strlen(last) + 1);
 	u->overwrite = overwrite;
 	if (fstatat(u->dirfd, u->name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		if (S_ISDIR(st.st_mode))
-			r = FR_E_IS_DIRECTORY;
-		else if (!overwrite)
-			r = FR_E_EXISTS;
-		else if (!S_ISREG(st.st_mode))
-			r = FR_E_FORBIDDEN;
-		if (r != FR_OK)
-			goto out;
+			return FR_E_IS_DIRECTORY;
+		if (!overwrite)
+			return FR_E_EXISTS;
+		if (!S_ISREG(st.st_mode))
+			return FR_E_FORBIDDEN;
 	} else if (errno != ENOENT) {
-		r = fr_err_from_errno(errno);
-		goto out;
+		return fr_err_from_errno(errno);
 	}
+	return FR_OK;
+}
+
+/* A new private temporary file with a random reserved name. */
+static int put_tmp(struct store_upload *u)
+{
+	size_t plen = sizeof(FR_RESERVED_PREFIX) - 1;
+	int r, tries;
+
 	memcpy(u->tmp, FR_RESERVED_PREFIX, plen);
 	for (tries = 0; tries < 8; tries++) {
-		r = random_hex(u->tmp + plen, 8);
+		r = random_hex(u->tmp + plen, STORE_PART_ID_HEX / 2);
 		if (r != FR_OK)
-			goto out;
+			return r;
 		u->fd = openat(u->dirfd, u->tmp,
 			       O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 				       O_CLOEXEC,
@@ -190,14 +195,116 @@ int store_put_begin(int root, const char *path, bool overwrite,
 		if (u->fd >= 0 || errno != EEXIST)
 			break;
 	}
-	if (u->fd < 0)
-		r = fr_err_from_errno(errno);
-out:
+	return u->fd < 0 ? fr_err_from_errno(errno) : FR_OK;
+}
+
+int store_put_begin(int root, const char *path, bool overwrite,
+		    struct store_upload *u)
+{
+	int r;
+
+	store_upload_init(u);
+	r = put_target(root, path, overwrite, u);
+	if (r == FR_OK)
+		r = put_tmp(u);
 	if (r != FR_OK) {
 		close_fd(&u->dirfd);
 		u->tmp[0] = '\0';
 	}
 	return r;
+}
+
+/*
+ * Open and lock the part file u->tmp.  FR_OK with u->fd locked and still
+ * linked under that name, FR_E_BUSY when another upload holds it.
+ * The check after flock matters: between our open and our lock, the
+ * holder may have renamed the part into place (commit) or the sweeper may
+ * have removed it; writing into that inode would corrupt a finished file.
+ */
+static int lock_part(struct store_upload *u)
+{
+	struct stat a, b;
+	int tries, r;
+
+	for (tries = 0; tries < 4; tries++) {
+		u->fd = openat(u->dirfd, u->tmp,
+			       O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (u->fd < 0)
+			return fr_err_from_errno(errno);
+		if (flock(u->fd, LOCK_EX | LOCK_NB) != 0) {
+			r = errno == EWOULDBLOCK ? FR_E_BUSY
+						 : fr_err_from_errno(errno);
+			close_fd(&u->fd);
+			return r;
+		}
+		if (fstat(u->fd, &a) != 0)
+			return fr_err_from_errno(errno);
+		if (fstatat(u->dirfd, u->tmp, &b, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
+			if (!S_ISREG(a.st_mode))
+				return FR_E_FORBIDDEN;
+			return FR_OK;
+		}
+		close_fd(&u->fd); /* lost a race: open the current one */
+	}
+	return FR_E_BUSY;
+}
+
+int store_put_begin_part(int root, const char *path, bool overwrite,
+			 const char *id, bool resume, struct store_upload *u)
+{
+	size_t plen = sizeof(FR_RESERVED_PREFIX) - 1;
+	struct stat st;
+	int r;
+
+	store_upload_init(u);
+	if (strlen(id) != STORE_PART_ID_HEX)
+		return FR_E_INTERNAL;
+	r = put_target(root, path, overwrite, u);
+	if (r != FR_OK)
+		goto out;
+	memcpy(u->tmp, FR_RESERVED_PREFIX, plen);
+	memcpy(u->tmp + plen, id, STORE_PART_ID_HEX + 1);
+	r = lock_part(u);
+	if (r == FR_E_BUSY) {
+		/* another upload of the same key is running: ours gets a
+		 * private file and the other keeps its part intact */
+		close_fd(&u->fd);
+		r = put_tmp(u);
+		goto out;
+	}
+	if (r != FR_OK)
+		goto out;
+	u->hold = true;
+	if (resume) {
+		/* SECURITY: count only bytes that are on stable storage, so
+		 * the offset we promise never exceeds what a crash keeps */
+		if (fsync(u->fd) != 0 || fstat(u->fd, &st) != 0) {
+			r = fr_err_from_errno(errno);
+			goto out;
+		}
+		u->have = (uint64_t)st.st_size;
+	}
+	if (ftruncate(u->fd, (off_t)u->have) != 0 ||
+	    lseek(u->fd, (off_t)u->have, SEEK_SET) < 0) {
+		r = fr_err_from_errno(errno);
+		goto out;
+	}
+out:
+	if (r != FR_OK) {
+		if (u->hold && u->fd >= 0)
+			(void)unlinkat(u->dirfd, u->tmp, 0);
+		u->hold = false;
+		close_fd(&u->fd);
+		close_fd(&u->dirfd);
+		u->tmp[0] = '\0';
+	}
+	return r;
+}
+
+void store_put_discard(struct store_upload *u)
+{
+	u->hold = false;
 }
 
 int store_put_write(struct store_upload *u, const void *p, size_t n)
@@ -249,10 +356,13 @@ int store_put_commit(struct store_upload *u)
 
 void store_put_abort(struct store_upload *u)
 {
+	if (u->hold && u->fd >= 0 && u->tmp[0] != '\0' && fsync(u->fd) == 0)
+		u->tmp[0] = '\0'; /* held for a resume: keep it */
 	if (u->dirfd >= 0 && u->tmp[0] != '\0')
 		(void)unlinkat(u->dirfd, u->tmp, 0);
 	u->tmp[0] = '\0';
-	close_fd(&u->fd);
+	u->hold = false;
+	close_fd(&u->fd); /* releases the lock */
 	close_fd(&u->dirfd);
 }
 
@@ -474,4 +584,67 @@ int store_open_dir(int root, const char *path, bool create, int *fd)
 	const char *last;
 
 	return walk(root, path, false, create, fd, &last);
+}
+
+/* Remove name in dfd if it is an expired part file that nobody holds. */
+static bool sweep_one(int dfd, const char *name, time_t cutoff)
+{
+	struct stat a, b;
+	bool gone = false;
+	int fd;
+
+	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0 && fstat(fd, &a) == 0 &&
+	    S_ISREG(a.st_mode) && a.st_mtime < cutoff &&
+	    fstatat(dfd, name, &b, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+		gone = unlinkat(dfd, name, 0) == 0;
+	close(fd);
+	return gone;
+}
+
+static size_t sweep_dir(int dfd, time_t cutoff, unsigned depth,
+			size_t *budget)
+{
+	struct dirent *de;
+	size_t removed = 0;
+	DIR *d;
+	int nfd;
+
+	d = fdopendir(dfd);
+	if (!d) {
+		close(dfd);
+		return 0;
+	}
+	while (*budget > 0 && (de = readdir(d)) != NULL) {
+		(*budget)--;
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (fr_name_is_reserved(de->d_name)) {
+			removed += sweep_one(dirfd(d), de->d_name, cutoff);
+			continue;
+		}
+		if (depth >= STORE_SWEEP_DEPTH ||
+		    (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN))
+			continue;
+		nfd = openat(dirfd(d), de->d_name,
+			     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (nfd >= 0)
+			removed += sweep_dir(nfd, cutoff, depth + 1, budget);
+	}
+	closedir(d);
+	return removed;
+}
+
+size_t store_sweep_parts(int root, uint64_t ttl, size_t max_entries)
+{
+	time_t now = time(NULL);
+	time_t cutoff = ttl > (uint64_t)now ? 0 : now - (time_t)ttl;
+	int dfd = openat(root, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (dfd < 0)
+		return 0;
+	return sweep_dir(dfd, cutoff, 0, &max_entries);
 }

@@ -17,6 +17,9 @@
 
 #include "ferry/limits.h"
 
+/* Hex digits of a part id (the name after FR_RESERVED_PREFIX). */
+#define STORE_PART_ID_HEX 32
+
 struct store_stat {
 	bool is_dir;
 	uint64_t size;
@@ -36,7 +39,9 @@ struct store_upload {
 	int dirfd; /* -1 when no upload is active */
 	int fd;
 	bool overwrite;
-	char tmp[sizeof(FR_RESERVED_PREFIX) + 16];
+	bool hold;     /* a locked part file: store_put_abort keeps it */
+	uint64_t have; /* bytes already held when the upload began */
+	char tmp[sizeof(FR_RESERVED_PREFIX) + STORE_PART_ID_HEX];
 	char name[FR_NAME_MAX + 1];
 };
 
@@ -48,6 +53,34 @@ void store_upload_init(struct store_upload *u);
 int store_put_begin(int root, const char *path, bool overwrite,
 		    struct store_upload *u);
 
+/*
+ * Start a resumable upload of path: like store_put_begin, but the data goes
+ * to the part file FR_RESERVED_PREFIX + id (id: STORE_PART_ID_HEX hex
+ * digits naming the upload's key), locked with flock so one upload at a
+ * time owns it.  With resume, the bytes it already holds are fsync'ed and
+ * kept (u->have, the write position is at their end); without, it is
+ * emptied.  If another upload holds the lock, this one falls back to a
+ * private temporary file (u->have == 0, u->hold false): it cannot corrupt
+ * the other and is simply not resumable.  u->hold is true for a part file:
+ * store_put_abort then fsyncs and keeps it unless store_put_discard is
+ * called first.
+ */
+int store_put_begin_part(int root, const char *path, bool overwrite,
+			 const char *id, bool resume, struct store_upload *u);
+
+/* The next store_put_abort removes the file even if it is a part file
+ * (a checksum mismatch, a full disk, an I/O error). */
+void store_put_discard(struct store_upload *u);
+
+/*
+ * Remove part files (names FR_RESERVED_PREFIX...) under the root whose
+ * mtime is more than ttl seconds old and that no upload holds.  Bounded:
+ * visits at most max_entries directory entries and STORE_SWEEP_DEPTH
+ * levels.  Returns how many it removed.
+ */
+#define STORE_SWEEP_DEPTH 128
+size_t store_sweep_parts(int root, uint64_t ttl, size_t max_entries);
+
 /* Append n bytes to the temporary file (no_space, io_error ...). */
 int store_put_write(struct store_upload *u, const void *p, size_t n);
 
@@ -57,7 +90,9 @@ int store_put_write(struct store_upload *u, const void *p, size_t n);
  * store_put_abort). */
 int store_put_commit(struct store_upload *u);
 
-/* Remove the temporary file and release the upload; no-op when none. */
+/* Remove the temporary file and release the upload; no-op when none.  A
+ * part file (u->hold) is fsync'ed and kept for a later resume instead
+ * (removed if the fsync fails). */
 void store_put_abort(struct store_upload *u);
 
 /* Open a regular file for reading (is_directory for a directory,

@@ -2,7 +2,8 @@
 # t_interrupt.sh - uploads that do not finish: the connection dropped
 # mid-body (abortive close, close_notify, a client killed with SIGKILL)
 # leaves nothing under the final name, keeps an old file's content, and
-# leaves no temporary file; a server told to stop (SIGTERM) lets a
+# leaves no visible temporary file (interrupted uploads are held as hidden
+# .ferry-part.* files for a resume, see t_resume.sh); a server told to stop (SIGTERM) lets a
 # transfer in flight finish and exits 0.
 source "$(dirname "$0")/lib.sh" "$@"
 [[ -n $PROBE ]] || { fail "fr_probe not built"; finish; }
@@ -13,11 +14,11 @@ W=$T/work
 mkdir -p "$W"
 
 # files_are LIST DESC: every non-directory below the root (hidden ones
-# included), sorted, waiting up to 15 s for the server to clean up.
+# included, held parts .ferry-part.* excluded), sorted, waiting up to 15 s for the server to clean up.
 # Directories do not count: a put may create the parents first.
-files() { (cd "$ROOT" && find . -mindepth 1 ! -type d -printf '%P\n' | sort | xargs); }
+files() { (cd "$ROOT" && find . -mindepth 1 ! -type d ! -name '.ferry-part.*' -printf '%P\n' | sort | xargs); }
 files_are() {
-	if wait_until 15 bash -c '[[ "$(cd "$1" && find . -mindepth 1 ! -type d -printf "%P\n" | sort | xargs)" == "$2" ]]' _ "$ROOT" "$1"; then
+	if wait_until 15 bash -c '[[ "$(cd "$1" && find . -mindepth 1 ! -type d ! -name ".ferry-part.*" -printf "%P\n" | sort | xargs)" == "$2" ]]' _ "$ROOT" "$1"; then
 		pass "$2"
 	else
 		fail "$2: the root holds '$(files)', wanted '$1'"
