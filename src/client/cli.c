@@ -6,7 +6,9 @@
  * Global options and the command table live in main.c; nothing here opens a
  * file or a socket.
  */
+#include <errno.h>
 #include <getopt.h>
+#include <stdlib.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -26,6 +28,24 @@ int cli_usage(const char *cmd, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "; see 'ferry help %s'\n", cmd);
 	return FX_USAGE;
+}
+
+/* The usage error for the option getopt_long just refused. */
+static int bad_opt(int argc, char **argv)
+{
+	if (optind > 0 && optind <= argc &&
+	    strncmp(argv[optind - 1], "--", 2) == 0 &&
+	    (!strcmp(argv[optind - 1] + 2, "json") ||
+	     !strcmp(argv[optind - 1] + 2, "ca") ||
+	     !strcmp(argv[optind - 1] + 2, "cert") ||
+	     !strcmp(argv[optind - 1] + 2, "key")))
+		return cli_usage(argv[0],
+		                 "'%s' is a global option: "
+		                 "put it before the command",
+		                 argv[optind - 1]);
+	if (optopt)
+		return cli_usage(argv[0], "unknown option '-%c'", optopt);
+	return cli_usage(argv[0], "unknown option '%s'", argv[optind - 1]);
 }
 
 int cli_cmd_opts(int argc, char **argv, bool *overwrite, bool *help, int *first)
@@ -54,25 +74,85 @@ int cli_cmd_opts(int argc, char **argv, bool *overwrite, bool *help, int *first)
 			(void)cli_cmd_help(argv[0], stdout);
 			return FX_OK;
 		default:
-			if (optind > 0 && optind <= argc &&
-			    strncmp(argv[optind - 1], "--", 2) == 0 &&
-			    (!strcmp(argv[optind - 1] + 2, "json") ||
-			     !strcmp(argv[optind - 1] + 2, "ca") ||
-			     !strcmp(argv[optind - 1] + 2, "cert") ||
-			     !strcmp(argv[optind - 1] + 2, "key")))
-				return cli_usage(argv[0],
-				                 "'%s' is a global option: "
-				                 "put it before the command",
-				                 argv[optind - 1]);
-			if (optopt)
-				return cli_usage(
-				    argv[0], "unknown option '-%c'", optopt);
-			return cli_usage(argv[0], "unknown option '%s'",
-			                 argv[optind - 1]);
+			return bad_opt(argc, argv);
 		}
 	}
 	*first = optind;
 	return FX_OK;
+}
+
+int cli_xfer_opts(int argc, char **argv, struct xfer_opts *o, bool *help,
+                  int *first)
+{
+	static const struct option longopts[] = {
+	    {"overwrite", no_argument, NULL, 'o'},
+	    {"resume", no_argument, NULL, 'r'},
+	    {"retries", required_argument, NULL, 'R'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	unsigned long v;
+	char *end;
+	int c;
+
+	memset(o, 0, sizeof *o);
+	o->retries = CLI_DEFAULT_RETRIES;
+	*help = false;
+	*first = argc;
+	opterr = 0;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			o->overwrite = true;
+			break;
+		case 'r':
+			o->resume = true;
+			break;
+		case 'R':
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (errno || end == optarg || *end ||
+			    optarg[0] == '-' || v > CLI_MAX_RETRIES)
+				return cli_usage(argv[0],
+				                 "--retries wants a number from "
+				                 "0 to %u, not '%s'",
+				                 CLI_MAX_RETRIES, optarg);
+			o->retries = (unsigned)v;
+			break;
+		case 'h':
+			*help = true;
+			(void)cli_cmd_help(argv[0], stdout);
+			return FX_OK;
+		default:
+			if (optopt == 'R')
+				return cli_usage(argv[0],
+				                 "--retries needs a number");
+			return bad_opt(argc, argv);
+		}
+	}
+	*first = optind;
+	return FX_OK;
+}
+
+void cli_backoff(const struct cli *cli, const char *cmd, const char *what,
+                 unsigned n, unsigned of)
+{
+	double d = 0.5;
+	struct timespec ts;
+	unsigned i;
+
+	for (i = 1; i < n && d < 30.0; i++)
+		d *= 2;
+	if (d > 30.0)
+		d = 30.0;
+	if (!cli->quiet)
+		fprintf(stderr, "ferry: %s %s: retrying in %.1f s (%u of %u)\n",
+		        cmd, what, d, n, of);
+	ts.tv_sec = (time_t)d;
+	ts.tv_nsec = (long)((d - (double)ts.tv_sec) * 1e9);
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
 }
 
 int cli_remote(const char *cmd, const char *arg, char *out, size_t n,

@@ -61,6 +61,25 @@ bool cli_cmd_help(const char *name, FILE *f);
 int cli_cmd_opts(int argc, char **argv, bool *overwrite, bool *help,
                  int *first);
 
+/* Options of put and get. */
+struct xfer_opts {
+	bool overwrite; /* --overwrite */
+	bool resume;    /* --resume: continue an earlier interrupted run */
+	unsigned retries; /* --retries N: reconnections after a drop */
+};
+
+#define CLI_DEFAULT_RETRIES 3u
+#define CLI_MAX_RETRIES 100u
+
+/* cli_cmd_opts for put and get: --overwrite, --resume, --retries N. */
+int cli_xfer_opts(int argc, char **argv, struct xfer_opts *o, bool *help,
+                  int *first);
+
+/* Sleep before reconnection attempt n (1, 2, ...): 0.5 s doubled each
+ * time, at most 30 s.  Says so on stderr unless quiet. */
+void cli_backoff(const struct cli *cli, const char *cmd, const char *what,
+                 unsigned n, unsigned of);
+
 /* Print "ferry: CMD: <message>; see 'ferry help CMD'" and return FX_USAGE. */
 int cli_usage(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -31,12 +32,13 @@
 /* The temporary file in flight, for the signal handler. */
 static char g_tmp[PATH_MAX];
 static volatile sig_atomic_t g_tmp_live;
+static volatile sig_atomic_t g_tmp_keep; /* --resume: keep it for later */
 
 static void on_signal(int sig)
 {
 	/* Only async-signal-safe calls: unlink, then die of the same signal
 	 * (SA_RESETHAND restored the default action). */
-	if (g_tmp_live)
+	if (g_tmp_live && !g_tmp_keep)
 		(void)unlink(g_tmp);
 	(void)raise(sig);
 }
@@ -80,18 +82,29 @@ static void block_signals(bool block, sigset_t *old)
 	(void)sigprocmask(SIG_BLOCK, &set, old);
 }
 
-/* Create ".NAME.ferry-XXXXXX" in dir, mode 0600. */
-static int make_temp(const char *dir, const char *name)
+/* Open and lock ".NAME.ferry-partial" in dir (mode 0600), emptied unless
+ * keep.  -1 with errno on failure (EWOULDBLOCK: another ferry holds it). */
+static int make_temp(const char *dir, const char *name, bool keep)
 {
 	sigset_t old;
-	int fd = -1, w;
+	int fd = -1, w, e;
 
 	block_signals(true, &old);
-	w = snprintf(g_tmp, sizeof g_tmp, "%s/.%.200s.ferry-XXXXXX", dir, name);
+	g_tmp_keep = keep;
+	w = snprintf(g_tmp, sizeof g_tmp, "%s/.%.200s.ferry-partial", dir,
+	             name);
 	if (w < 0 || (size_t)w >= sizeof g_tmp) {
 		errno = ENAMETOOLONG;
 	} else {
-		fd = mkostemp(g_tmp, O_CLOEXEC);
+		fd = open(g_tmp, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+		          0600);
+		if (fd >= 0 && (flock(fd, LOCK_EX | LOCK_NB) < 0 ||
+		                (!keep && ftruncate(fd, 0) < 0))) {
+			e = errno;
+			close(fd);
+			fd = -1;
+			errno = e;
+		}
 		if (fd >= 0)
 			g_tmp_live = 1;
 	}
@@ -99,9 +112,13 @@ static int make_temp(const char *dir, const char *name)
 	return fd;
 }
 
-static void drop_temp(void)
+/* Forget the temporary file; remove it unless it is kept for --resume and
+ * holds something. */
+static void drop_temp(bool keep)
 {
-	if (g_tmp_live)
+	struct stat st;
+
+	if (g_tmp_live && (!keep || lstat(g_tmp, &st) < 0 || st.st_size == 0))
 		(void)unlink(g_tmp);
 	g_tmp_live = 0;
 }
@@ -109,10 +126,12 @@ static void drop_temp(void)
 struct get_ctx {
 	const struct cli *cli;
 	struct session *s;
-	bool overwrite;
+	struct xfer_opts o;
 	mode_t mode; /* 0666 & ~umask */
 	unsigned char *buf;
 	struct fr_sha256 *h;
+	char hex[FR_SHA256_HEX]; /* of the last file written */
+	uint64_t size;
 };
 
 /* Where a file goes: path (as printed), its directory and its name. */
@@ -140,15 +159,17 @@ static int write_all(int fd, const unsigned char *p, size_t n)
 
 /* Receive size body bytes into fd, hashing them. */
 static int recv_body(struct get_ctx *c, int fd, const char *remote,
-                     const struct dest *d, uint64_t size)
+                     const struct dest *d, uint64_t size, uint64_t offset)
 {
 	struct progress pg;
 	char doing[FR_PATH_MAX + 32];
-	uint64_t left = size;
+	uint64_t left = size - offset;
 	size_t got;
 	int rc;
 
 	progress_start(&pg, c->cli->progress, d->path, size);
+	if (offset > 0)
+		progress_resume(&pg, offset);
 	while (left > 0) {
 		rc = sess_read_body(c->s, c->buf,
 		                    left < FR_IO_CHUNK ? left : FR_IO_CHUNK,
@@ -188,7 +209,7 @@ static int commit(struct get_ctx *c, int *fd, const char *remote,
 	if (r < 0)
 		goto fail;
 	step = "rename";
-	if (c->overwrite) {
+	if (c->o.overwrite) {
 		r = rename(g_tmp, d->path);
 	} else {
 		r = renameat2(AT_FDCWD, g_tmp, AT_FDCWD, d->path,
@@ -227,38 +248,72 @@ out:
 	return rc;
 }
 
-static int get_one(struct get_ctx *c, const char *remote, const struct dest *d)
+/* Hash the first k bytes of fd into c->h (reset first) and leave the
+ * position at k.  0 or an errno value. */
+static int hash_prefix(struct get_ctx *c, int fd, uint64_t k)
+{
+	uint64_t left = k;
+	ssize_t n;
+
+	fr_sha256_reset(c->h);
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return errno;
+	while (left > 0) {
+		n = read(fd, c->buf, left < FR_IO_CHUNK ? left : FR_IO_CHUNK);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? errno : EIO;
+		fr_sha256_update(c->h, c->buf, (size_t)n);
+		left -= (uint64_t)n;
+	}
+	return 0;
+}
+
+/* The outcome of one attempt (as in cmd_put.c). */
+struct attempt {
+	int rc;
+	bool retry;   /* reconnect and continue from what the file holds */
+	bool restart; /* reconnect and start again from 0 */
+};
+
+static void get_try(struct get_ctx *c, const char *remote,
+                    const struct dest *d, int *fd, struct attempt *a)
 {
 	struct fr_response r;
 	struct stat st;
 	char hex[FR_SHA256_HEX];
-	double t0 = cli_now();
-	uint64_t size;
-	int fd = -1, rc;
+	uint64_t size, have;
+	int rc, e = 0;
 
 	memset(&r, 0, sizeof r);
-	if (!c->overwrite && lstat(d->path, &st) == 0) {
-		fprintf(stderr, "ferry: get %s: %s exists (use --overwrite)\n",
-		        remote, d->path);
-		return FX_LOCAL;
+	memset(a, 0, sizeof *a);
+	if (fstat(*fd, &st) < 0 || (e = hash_prefix(c, *fd,
+	                                             (uint64_t)st.st_size))) {
+		fprintf(stderr, "ferry: get %s: reading %s: %s\n", remote,
+		        g_tmp, strerror(e ? e : errno));
+		rc = FX_LOCAL;
+		goto out;
 	}
-	/* The temporary file first: a local failure then costs no transfer. */
-	fd = make_temp(d->dir, d->name);
-	if (fd < 0) {
-		fprintf(stderr,
-		        "ferry: get %s: cannot create a temporary file "
-		        "in %s: %s\n",
-		        remote, d->dir, strerror(errno));
-		return FX_LOCAL;
-	}
+	have = (uint64_t)st.st_size;
 
-	rc = sess_send(c->s, fr_req_get(sess_req(c->s), remote, 0), "get",
+	rc = sess_send(c->s, fr_req_get(sess_req(c->s), remote, have), "get",
 	               remote);
 	if (rc != FX_OK)
 		goto out;
 	rc = sess_recv(c->s, &r);
 	if (rc != FX_OK)
 		goto out;
+	if (r.status == FR_ST_ERROR && have > 0 && r.err == FR_E_BAD_REQUEST) {
+		/* our partial is longer than the file is now */
+		fprintf(stderr,
+		        "ferry: get %s: the partial download %s is longer "
+		        "than the remote file; starting again from 0\n",
+		        remote, g_tmp);
+		a->restart = true;
+		rc = FX_CONN;
+		goto out;
+	}
 	if (r.status == FR_ST_ERROR) {
 		rc = sess_refused(c->s, &r, "get", remote,
 		                  r.err == FR_E_IS_DIRECTORY
@@ -271,17 +326,17 @@ static int get_one(struct get_ctx *c, const char *remote, const struct dest *d)
 		rc = sess_unexpected(c->s, &r, "get");
 		goto out;
 	}
-	if (!r.has_size || (r.has_offset && r.offset != 0)) {
+	if (!r.has_size || (r.has_offset ? r.offset : 0) != have ||
+	    r.size < have) {
 		c->s->why = r.has_size
-		                ? "the server started at a nonzero offset"
+		                ? "the server started at another offset"
 		                : "\"ready\" without a size";
 		rc = sess_lost(c->s, FR_E_PROTOCOL, "starting the download");
 		goto out;
 	}
 	size = r.size;
 
-	fr_sha256_reset(c->h);
-	rc = recv_body(c, fd, remote, d, size);
+	rc = recv_body(c, *fd, remote, d, size, have);
 	if (rc != FX_OK)
 		goto out;
 	fr_sha256_final_hex(c->h, hex);
@@ -303,6 +358,17 @@ static int get_one(struct get_ctx *c, const char *remote, const struct dest *d)
 		rc = sess_lost(c->s, FR_E_PROTOCOL, "finishing the download");
 		goto out;
 	}
+	if (strcmp(r.sha256, hex) != 0 && have > 0) {
+		fprintf(stderr,
+		        "ferry: get %s: the file changed on the server "
+		        "since the partial download (SHA-256 %s, the "
+		        "server has %s); discarding it and downloading "
+		        "again from 0\n",
+		        remote, hex, r.sha256);
+		a->restart = true;
+		rc = FX_CHECKSUM;
+		goto out;
+	}
 	if (strcmp(r.sha256, hex) != 0) {
 		fprintf(stderr,
 		        "ferry: get %s: checksum mismatch: received %s, "
@@ -310,17 +376,84 @@ static int get_one(struct get_ctx *c, const char *remote, const struct dest *d)
 		        "again)\n",
 		        remote, hex, r.sha256, d->path);
 		rc = FX_CHECKSUM;
+		if (ftruncate(*fd, 0) < 0)
+			rc = FX_LOCAL;
 		goto out;
 	}
-	rc = commit(c, &fd, remote, d);
+	rc = commit(c, fd, remote, d);
 	if (rc == FX_OK)
-		out_transfer(c->cli, "get", d->path, remote, size, hex,
+		memcpy(c->hex, hex, sizeof hex);
+	c->size = size;
+out:
+	if (rc == FX_CONN && c->s->dead && !a->restart)
+		a->retry = true;
+	a->rc = rc;
+	fr_response_cleanup(&r);
+}
+
+static int get_one(struct get_ctx *c, const char *remote, const struct dest *d)
+{
+	struct attempt a;
+	struct stat st;
+	double t0 = cli_now();
+	bool restarted = false;
+	unsigned n = 0;
+	int fd = -1, rc;
+
+	if (!c->o.overwrite && lstat(d->path, &st) == 0) {
+		fprintf(stderr, "ferry: get %s: %s exists (use --overwrite)\n",
+		        remote, d->path);
+		return FX_LOCAL;
+	}
+	/* The temporary file first: a local failure then costs no transfer. */
+	fd = make_temp(d->dir, d->name, c->o.resume);
+	if (fd < 0) {
+		if (errno == EWOULDBLOCK)
+			fprintf(stderr,
+			        "ferry: get %s: another ferry is downloading "
+			        "to %s (wait for it to finish)\n",
+			        remote, d->path);
+		else
+			fprintf(stderr,
+			        "ferry: get %s: cannot create a temporary "
+			        "file in %s: %s\n",
+			        remote, d->dir, strerror(errno));
+		return FX_LOCAL;
+	}
+
+	for (;;) {
+		get_try(c, remote, d, &fd, &a);
+		rc = a.rc;
+		if (a.restart && !restarted) {
+			restarted = true;
+			if (ftruncate(fd, 0) < 0) {
+				fprintf(stderr, "ferry: get %s: %s: %s\n",
+				        remote, g_tmp, strerror(errno));
+				rc = FX_LOCAL;
+				break;
+			}
+		} else if (a.retry && n < c->o.retries) {
+			cli_backoff(c->cli, "get", remote, ++n, c->o.retries);
+		} else {
+			break;
+		}
+		sess_close(c->s);
+		while (sess_open(c->s, c->cli) != FX_OK) {
+			if (n >= c->o.retries) {
+				rc = FX_CONN;
+				goto out;
+			}
+			cli_backoff(c->cli, "get", remote, ++n, c->o.retries);
+		}
+	}
+	if (rc == FX_OK)
+		out_transfer(c->cli, "get", d->path, remote, c->size, c->hex,
 		             cli_now() - t0);
 out:
 	if (fd >= 0)
 		close(fd);
-	drop_temp();
-	fr_response_cleanup(&r);
+	/* keep what we have for a later --resume run, unless it is junk */
+	drop_temp(c->o.resume && rc != FX_OK && rc != FX_CHECKSUM);
 	return rc;
 }
 
@@ -375,7 +508,7 @@ int cmd_get(const struct cli *cli, int argc, char **argv)
 	mode_t um;
 
 	memset(&c, 0, sizeof c);
-	rc = cli_cmd_opts(argc, argv, &c.overwrite, &help, &first);
+	rc = cli_xfer_opts(argc, argv, &c.o, &help, &first);
 	if (rc != FX_OK || help)
 		return rc;
 	if (argc - first < 1)

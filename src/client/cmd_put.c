@@ -4,8 +4,12 @@
  * Per file: put request, wait for "ready", stream exactly the announced
  * size while hashing it, then compare the server's SHA-256 with ours.  A
  * file that changes size while it is read aborts the connection without
- * close_notify so the server discards the upload.  It does not recurse
- * into directories and never resumes (later issues).
+ * close_notify.  With --resume (and on every retry after a dropped
+ * connection, --retries N) the request says "resume": true: the server
+ * answers the offset K it holds and the SHA-256 of those K bytes, which we
+ * check against our own first K bytes before sending the rest; on a
+ * mismatch we start again from 0 on a new connection.  It does not recurse
+ * into directories.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,9 +31,10 @@
 struct put_ctx {
 	const struct cli *cli;
 	struct session *s;
-	bool overwrite;
+	struct xfer_opts o;
 	unsigned char *buf; /* FR_IO_CHUNK bytes */
 	struct fr_sha256 *h;
+	char hex[FR_SHA256_HEX]; /* of the last file stored */
 };
 
 /* The body could not be written: the server may have answered with an
@@ -70,14 +75,16 @@ static int check_eof(int fd, unsigned char *buf)
 
 /* Stream size bytes of fd; on a local failure the connection is aborted. */
 static int send_body(struct put_ctx *c, int fd, const char *local,
-                     const char *remote, uint64_t size)
+                     const char *remote, uint64_t size, uint64_t offset)
 {
 	struct progress pg;
-	uint64_t left = size;
+	uint64_t left = size - offset;
 	ssize_t n;
 	int rc, err = 0;
 
 	progress_start(&pg, c->cli->progress, local, size);
+	if (offset > 0)
+		progress_resume(&pg, offset);
 	while (left > 0) {
 		n = read(fd, c->buf, left < FR_IO_CHUNK ? left : FR_IO_CHUNK);
 		if (n < 0 && errno == EINTR)
@@ -118,42 +125,61 @@ local_fail:
 	return FX_LOCAL;
 }
 
-static int put_one(struct put_ctx *c, const char *local, const char *remote)
+/* Hash the first k bytes of fd into c->h (reset first); the position is
+ * then k.  0, or an errno value (EFBIG: the file is shorter now). */
+static int hash_prefix(struct put_ctx *c, int fd, uint64_t k)
+{
+	uint64_t left = k;
+	ssize_t n;
+
+	fr_sha256_reset(c->h);
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return errno;
+	while (left > 0) {
+		n = read(fd, c->buf, left < FR_IO_CHUNK ? left : FR_IO_CHUNK);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? errno : EFBIG;
+		fr_sha256_update(c->h, c->buf, (size_t)n);
+		left -= (uint64_t)n;
+	}
+	return 0;
+}
+
+/* The outcome of one attempt: FX_* plus whether a new connection may
+ * finish the job (the transport failed, not the file or the server). */
+struct attempt {
+	int rc;
+	bool retry;    /* reconnect and resume */
+	bool restart;  /* reconnect and start from 0 (prefix mismatch) */
+};
+
+static void put_try(struct put_ctx *c, int fd, const char *local,
+                    const char *remote, uint64_t size, bool resume,
+                    struct attempt *a)
 {
 	struct fr_response r;
-	struct stat st;
 	char hex[FR_SHA256_HEX];
-	double t0 = cli_now();
-	uint64_t size;
-	int fd, rc;
+	uint64_t k = 0;
+	int rc, e;
 
 	memset(&r, 0, sizeof r);
-	fd = open(local, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		fprintf(stderr, "ferry: put %s: %s\n", local, strerror(errno));
-		rc = FX_LOCAL;
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		fprintf(stderr, "ferry: put %s: %s\n", local,
-		        S_ISDIR(st.st_mode)
-		            ? "is a directory (ferry 0.1 uploads files, "
-		              "not directories)"
-		            : "not a regular file");
-		rc = FX_LOCAL;
-		goto out;
-	}
-	size = (uint64_t)st.st_size;
-
-	rc = sess_send(
-	    c->s, fr_req_put(sess_req(c->s), remote, size, NULL, c->overwrite),
-	    "put", remote);
+	memset(a, 0, sizeof *a);
+	rc = sess_send(c->s,
+	               fr_req_put_resume(sess_req(c->s), remote, size, NULL,
+	                                 c->o.overwrite, resume),
+	               "put", remote);
 	if (rc != FX_OK)
 		goto out;
 	rc = sess_recv(c->s, &r);
 	if (rc != FX_OK)
 		goto out;
 	if (r.status == FR_ST_ERROR) {
+		/* busy: the server is full, or our own earlier attempt still
+		 * holds the part while the server notices that its connection
+		 * is gone: worth a retry */
+		a->retry = r.err == FR_E_BUSY;
 		rc = sess_refused(c->s, &r, "put", remote,
 		                  r.err == FR_E_IS_DIRECTORY
 		                      ? "end REMOTE with '/' to put into "
@@ -165,14 +191,46 @@ static int put_one(struct put_ctx *c, const char *local, const char *remote)
 		rc = sess_unexpected(c->s, &r, "put");
 		goto out;
 	}
-	if (r.has_offset && r.offset != 0) {
-		c->s->why = "the server asked to resume at a nonzero offset";
+	if (r.has_offset)
+		k = r.offset;
+	if (k > size || (k > 0 && !r.has_prefix_sha256) ||
+	    (k > 0 && !resume)) {
+		c->s->why = "the server asked to resume at an offset it may "
+		            "not use";
 		rc = sess_lost(c->s, FR_E_PROTOCOL, "starting the upload");
 		goto out;
 	}
+	if (k > 0) {
+		/* SECURITY: the held bytes count only if they are ours */
+		e = hash_prefix(c, fd, k);
+		if (e == 0) {
+			fr_sha256_peek_hex(c->h, hex);
+			if (strcmp(hex, r.prefix_sha256) != 0)
+				e = -1;
+		}
+		if (e != 0) {
+			fprintf(stderr,
+			        "ferry: put %s: the %llu bytes the server "
+			        "holds are not the start of %s; starting "
+			        "again from 0\n",
+			        remote, (unsigned long long)k, local);
+			sess_abort(c->s);
+			a->restart = true;
+			rc = FX_CONN;
+			goto out;
+		}
+	} else {
+		fr_sha256_reset(c->h);
+		if (lseek(fd, 0, SEEK_SET) < 0) {
+			fprintf(stderr, "ferry: put %s: %s\n", local,
+			        strerror(errno));
+			sess_abort(c->s);
+			rc = FX_LOCAL;
+			goto out;
+		}
+	}
 
-	fr_sha256_reset(c->h);
-	rc = send_body(c, fd, local, remote, size);
+	rc = send_body(c, fd, local, remote, size, k);
 	if (rc != FX_OK)
 		goto out;
 	fr_sha256_final_hex(c->h, hex);
@@ -204,10 +262,71 @@ static int put_one(struct put_ctx *c, const char *local, const char *remote)
 		rc = FX_CHECKSUM;
 		goto out;
 	}
-	out_transfer(c->cli, "put", local, remote, size, hex, cli_now() - t0);
+	memcpy(c->hex, hex, sizeof hex);
 	rc = FX_OK;
 out:
+	/* a dropped connection or a timeout: a new one can resume */
+	if (rc == FX_CONN && c->s->dead && !a->restart)
+		a->retry = true;
+	if (a->retry)
+		sess_abort(c->s);
+	a->rc = rc;
 	fr_response_cleanup(&r);
+}
+
+static int put_one(struct put_ctx *c, const char *local, const char *remote)
+{
+	struct attempt a;
+	struct stat st;
+	double t0 = cli_now();
+	bool resume = c->o.resume, restarted = false;
+	unsigned n = 0;
+	uint64_t size;
+	int fd, rc;
+
+	fd = open(local, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		fprintf(stderr, "ferry: put %s: %s\n", local, strerror(errno));
+		rc = FX_LOCAL;
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		fprintf(stderr, "ferry: put %s: %s\n", local,
+		        S_ISDIR(st.st_mode)
+		            ? "is a directory (ferry 0.1 uploads files, "
+		              "not directories)"
+		            : "not a regular file");
+		rc = FX_LOCAL;
+		goto out;
+	}
+	size = (uint64_t)st.st_size;
+
+	for (;;) {
+		put_try(c, fd, local, remote, size, resume, &a);
+		rc = a.rc;
+		if (a.restart && !restarted) {
+			restarted = true; /* once: the server's part is stale */
+			resume = false;
+		} else if (a.retry && n < c->o.retries) {
+			resume = true;
+			cli_backoff(c->cli, "put", remote, ++n, c->o.retries);
+		} else {
+			break;
+		}
+		sess_close(c->s);
+		while (sess_open(c->s, c->cli) != FX_OK) {
+			if (n >= c->o.retries) {
+				rc = FX_CONN;
+				goto out;
+			}
+			cli_backoff(c->cli, "put", remote, ++n,
+			            c->o.retries);
+		}
+	}
+	if (rc == FX_OK)
+		out_transfer(c->cli, "put", local, remote, size, c->hex,
+		             cli_now() - t0);
+out:
 	if (fd >= 0)
 		close(fd);
 	return rc;
@@ -223,7 +342,7 @@ int cmd_put(const struct cli *cli, int argc, char **argv)
 	int first, nlocal, i, rc, one;
 
 	memset(&c, 0, sizeof c);
-	rc = cli_cmd_opts(argc, argv, &c.overwrite, &help, &first);
+	rc = cli_xfer_opts(argc, argv, &c.o, &help, &first);
 	if (rc != FX_OK || help)
 		return rc;
 	if (argc - first < 1)

@@ -25,7 +25,8 @@ struct command {
 };
 
 static const struct command commands[] = {
-    {"put", cmd_put, "put [--overwrite] LOCAL... [REMOTE]",
+    {"put", cmd_put,
+     "put [--overwrite] [--resume] [--retries N] LOCAL... [REMOTE]",
      "Upload local files.  With one LOCAL and no REMOTE the file goes to\n"
      "its basename at the root.  When REMOTE ends in '/' or several LOCALs\n"
      "are given, REMOTE is a directory and each file goes to\n"
@@ -34,9 +35,14 @@ static const struct command commands[] = {
      "replaced with --overwrite.  Directories are not uploaded (no\n"
      "recursion in 0.1).  Prints \"SHA256  REMOTE\" per file once the\n"
      "server has stored it and both sides agree on the hash.  A local\n"
-     "file that changes size while it is sent aborts the upload (the\n"
-     "server discards it) with status 5."},
-    {"get", cmd_get, "get [--overwrite] REMOTE... [LOCAL]",
+     "file that changes size while it is sent aborts the upload with\n"
+     "status 5.  The server holds interrupted uploads for a while:\n"
+     "--resume continues one (after checking that the bytes it holds\n"
+     "are the start of LOCAL; otherwise it starts again from 0).  A\n"
+     "dropped connection or a timeout is retried up to --retries N times\n"
+     "(default 3, backoff 0.5 s doubling), resuming where it stopped."},
+    {"get", cmd_get,
+     "get [--overwrite] [--resume] [--retries N] REMOTE... [LOCAL]",
      "Download remote files.  LOCAL defaults to the current directory;\n"
      "an existing directory (or a name ending in '/') receives\n"
      "LOCAL/basename; with several REMOTEs LOCAL must be a directory.\n"
@@ -44,6 +50,10 @@ static const struct command commands[] = {
      "into place only after its SHA-256 matched the server's, so no\n"
      "partial or corrupt file ever carries the final name.  An existing\n"
      "local file is not replaced without --overwrite (status 5).\n"
+     "The temporary file is .NAME.ferry-partial; with --resume it is\n"
+     "kept when the download fails, and a later --resume run continues\n"
+     "it (if the whole file's hash then differs, it is discarded and\n"
+     "downloaded again from 0).  --retries N as for put.\n"
      "Prints \"SHA256  LOCAL\" per file."},
     {"ls", cmd_ls, "ls [REMOTE]",
      "List a remote directory (default: the root): size, modification\n"

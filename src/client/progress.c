@@ -32,7 +32,9 @@ static void fmt_eta(char *buf, size_t n, double secs)
 static void draw(struct progress *p, double now)
 {
 	char line[512], done[32], total[32], rate[32], eta[32], bar[64];
-	double el = now - p->start, bps = el > 0 ? (double)p->done / el : 0;
+	char from[48] = "";
+	double el = now - p->start;
+	double bps = el > 0 ? (double)(p->done - p->base) / el : 0;
 	unsigned pct = p->total ? (unsigned)(p->done * 100.0 / p->total) : 100;
 	int barw, fill, i, w, room;
 	size_t lablen = strlen(p->label);
@@ -40,13 +42,19 @@ static void draw(struct progress *p, double now)
 	out_size(done, sizeof done, (double)p->done);
 	out_size(total, sizeof total, (double)p->total);
 	out_size(rate, sizeof rate, bps);
+	if (p->base > 0) {
+		char b[32];
+
+		out_size(b, sizeof b, (double)p->base);
+		snprintf(from, sizeof from, " (resumed at %s)", b);
+	}
 	if (bps > 0)
 		fmt_eta(eta, sizeof eta, (double)(p->total - p->done) / bps);
 	else
 		fmt_eta(eta, sizeof eta, -1);
 
 	/* label, bar, then the numbers; the bar shrinks to fit the terminal */
-	room = p->width - 1 - 60;
+	room = p->width - 1 - 60 - (int)strlen(from);
 	if (room > (int)lablen + 12)
 		room -= (int)lablen;
 	else if (room > 12)
@@ -67,9 +75,9 @@ static void draw(struct progress *p, double now)
 	}
 	bar[i] = '\0';
 	w = snprintf(line, sizeof line,
-	             "\r%.*s%s%s%10s / %-10s %3u%% %10s/s ETA %s\033[K",
+	             "\r%.*s%s%s%10s / %-10s %3u%% %10s/s ETA %s%s\033[K",
 	             (int)lablen, p->label, lablen ? " " : "", bar, done, total,
-	             pct, rate, eta);
+	             pct, rate, eta, from);
 	if (w > 0)
 		fputs(line, stderr);
 	p->last_draw = now;
@@ -102,6 +110,14 @@ void progress_add(struct progress *p, uint64_t n)
 	now = cli_now();
 	if (now - p->last_draw >= 0.1 || p->done == p->total)
 		draw(p, now);
+}
+
+void progress_resume(struct progress *p, uint64_t offset)
+{
+	p->done = p->base = offset;
+	p->start = cli_now();
+	if (p->on)
+		draw(p, p->start);
 }
 
 void progress_end(struct progress *p)

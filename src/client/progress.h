@@ -16,6 +16,7 @@ struct progress {
 	const char *label; /* borrowed; must outlive the bar */
 	uint64_t total;
 	uint64_t done;
+	uint64_t base; /* resumed at this offset (not counted in the rate) */
 	double start;
 	double last_draw;
 	int width; /* terminal columns */
@@ -24,6 +25,9 @@ struct progress {
 void progress_start(struct progress *p, bool on, const char *label,
                     uint64_t total);
 void progress_add(struct progress *p, uint64_t n);
+/* The transfer resumes at offset: bytes before it count as done, the bar
+ * says "from OFFSET" and the rate counts only what moves now. */
+void progress_resume(struct progress *p, uint64_t offset);
 /* Erase the bar so that the next line starts clean. */
 void progress_end(struct progress *p);
 

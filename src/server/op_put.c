@@ -89,6 +89,9 @@ int op_put_start(struct conn *c)
 		return r;
 	r = store_put_begin_part(c->root_fd, q->path, q->overwrite, id,
 				 q->resume, &c->os.up);
+	if (r == FR_E_BUSY)
+		c->err_msg = "this upload is still in progress on another "
+			     "connection";
 	if (r != FR_OK)
 		return r;
 	if (c->os.up.have > q->size) {

@@ -266,6 +266,8 @@ int store_put_begin_part(int root, const char *path, bool overwrite,
 	memcpy(u->tmp, FR_RESERVED_PREFIX, plen);
 	memcpy(u->tmp + plen, id, STORE_PART_ID_HEX + 1);
 	r = lock_part(u);
+	if (r == FR_E_BUSY && resume)
+		goto out; /* the holder is still at it (or just lost its peer) */
 	if (r == FR_E_BUSY) {
 		/* another upload of the same key is running: ours gets a
 		 * private file and the other keeps its part intact */
@@ -356,8 +358,12 @@ int store_put_commit(struct store_upload *u)
 
 void store_put_abort(struct store_upload *u)
 {
-	if (u->hold && u->fd >= 0 && u->tmp[0] != '\0' && fsync(u->fd) == 0)
-		u->tmp[0] = '\0'; /* held for a resume: keep it */
+	struct stat st;
+
+	/* held for a resume when there is something to resume */
+	if (u->hold && u->fd >= 0 && u->tmp[0] != '\0' &&
+	    fstat(u->fd, &st) == 0 && st.st_size > 0 && fsync(u->fd) == 0)
+		u->tmp[0] = '\0';
 	if (u->dirfd >= 0 && u->tmp[0] != '\0')
 		(void)unlinkat(u->dirfd, u->tmp, 0);
 	u->tmp[0] = '\0';

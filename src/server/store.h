@@ -59,11 +59,13 @@ int store_put_begin(int root, const char *path, bool overwrite,
  * digits naming the upload's key), locked with flock so one upload at a
  * time owns it.  With resume, the bytes it already holds are fsync'ed and
  * kept (u->have, the write position is at their end); without, it is
- * emptied.  If another upload holds the lock, this one falls back to a
+ * emptied.  If another upload holds the lock: with resume FR_E_BUSY (the
+ * holder may be an upload whose peer is gone but that has not noticed
+ * yet; the client retries), without resume this one falls back to a
  * private temporary file (u->have == 0, u->hold false): it cannot corrupt
  * the other and is simply not resumable.  u->hold is true for a part file:
- * store_put_abort then fsyncs and keeps it unless store_put_discard is
- * called first.
+ * store_put_abort then fsyncs and keeps it (if not empty) unless
+ * store_put_discard is called first.
  */
 int store_put_begin_part(int root, const char *path, bool overwrite,
 			 const char *id, bool resume, struct store_upload *u);

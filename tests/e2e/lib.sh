@@ -25,6 +25,10 @@ PROBE=
 for p in "$BUILD/tests/fr_probe" "$BUILD/fr_probe"; do
 	[[ -x $p ]] && PROBE=$p && break
 done
+FAULTPROXY=
+for p in "$BUILD/tests/faultproxy" "$BUILD/faultproxy"; do
+	[[ -x $p ]] && FAULTPROXY=$p && break
+done
 for b in "$FERRYD" "$FERRY"; do
 	if [[ ! -x $b ]]; then
 		echo "missing $b (build first)" >&2
@@ -472,6 +476,23 @@ probe() {
 	}
 	timeout -k 5 "${PROBE_TIMEOUT:-60}" \
 		"$PROBE" -s "$SRV" --ca "$CA" --cert "$CLI_CRT" --key "$CLI_KEY" "$@"
+}
+
+# start_proxy ARGS...: tests/tools/faultproxy in front of the current
+# server ($SRV); sets PROXY (HOST:PORT) and PROXY_PID.  Bounded: it exits
+# by itself after --max-seconds (default 120).
+start_proxy() {
+	local pf=$T/proxy.port.$RANDOM
+	"$FAULTPROXY" --to "$SRV" --port-file "$pf" "$@" 2>>"$T/proxy.log" &
+	PROXY_PID=$!
+	wait_until 10 test -s "$pf" || { fail "faultproxy did not start"; finish; }
+	PROXY=127.0.0.1:$(<"$pf")
+}
+
+# ferry_p ARGS...: ferry_c through the proxy.
+ferry_p() {
+	timeout -k 5 "${FERRY_TIMEOUT:-120}" \
+		"$FERRY" -s "$PROXY" --ca "$CA" --cert "$CLI_CRT" --key "$CLI_KEY" "$@"
 }
 
 # ---- the end -----------------------------------------------------------

@@ -99,15 +99,15 @@ server_alive "ferryd survives a client killed mid-download"
 expect_exit 0 ferry_c whoami
 
 # ---- a client paused past --stall-timeout ---------------------------------
-# The server gives up on the stalled transfer; the resumed client must see a
-# failure (the connection ended without close_notify), exit 3, and leave no
+# The server gives up on the stalled transfer; the resumed client (told not
+# to retry: t_faults.sh covers retries) must see a failure (the connection ended without close_notify), exit 3, and leave no
 # file behind: neither the final name nor its temporary download file.
 FIRST_PID=$SRV_PID FIRST_SRV=$SRV FIRST_LOG=$SRV_LOG
 ROOT=$T/root2
 start_server --stall-timeout 1
 head -c 256M /dev/zero >"$ROOT/stall.bin"
 mkdir -p "$W/stall"
-ferry_exec get stall.bin "$W/stall/stall.bin" >"$W/stall.out" 2>"$W/stall.err" &
+ferry_exec get --retries 0 stall.bin "$W/stall/stall.bin" >"$W/stall.out" 2>"$W/stall.err" &
 client=$!
 if wait_until 30 bash -c 'ls -l "/proc/$1/fd" 2>/dev/null | grep -q -- "-> $2/stall.bin$"' _ "$SRV_PID" "$ROOT"; then
 	kill -STOP "$client"
@@ -127,7 +127,7 @@ fi
 no_open_files "ferryd let go of the cut-off download's file"
 rm -f "$ROOT/stall.bin"
 
-ferry_exec put "$W/big.bin" stalled-put.bin >"$W/stall.out" 2>"$W/stall.err" &
+ferry_exec put --retries 0 "$W/big.bin" stalled-put.bin >"$W/stall.out" 2>"$W/stall.err" &
 client=$!
 if wait_until 60 inflight; then
 	kill -STOP "$client"

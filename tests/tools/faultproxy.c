@@ -1,0 +1,330 @@
+/*
+ * faultproxy.c - a fault-injecting TCP proxy for the end-to-end tests
+ * (this kernel has no netem).
+ *
+ * It listens on 127.0.0.1 (ephemeral port, written to --port-file),
+ * forwards each accepted connection to --to HOST:PORT, and on the first
+ * --faults connections (default 1; later ones pass clean, so a client that
+ * retries gets through) injects, counting bytes per direction (--dir up =
+ * client to server, down, or both):
+ *   --delay MS        wait MS milliseconds before forwarding each chunk
+ *   --rate BYTES      forward at most BYTES per second
+ *   --cut-after N     close both sides (RST) once N bytes went through
+ *   --stall-after N --stall S   forward nothing for S seconds at byte N
+ *   --flip-at N       flip the lowest bit of byte N
+ * Bounded: it exits after --max-seconds (default 120) and every child dies
+ * with it.  It is a test tool: it trusts its command line and aborts on
+ * its own mistakes.  Each fault is logged on stderr ("cut conn 1 up at N").
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CHUNK 16384
+
+static struct {
+	const char *to_host, *to_port, *port_file;
+	int dir; /* 1 up, 2 down, 3 both */
+	long delay_ms, rate;
+	long long cut_after, stall_after, flip_at;
+	long stall_s, max_s, faults;
+} o = {.dir = 3, .cut_after = -1, .stall_after = -1, .flip_at = -1,
+       .max_s = 120, .faults = 1};
+
+static void die(const char *what)
+{
+	fprintf(stderr, "faultproxy: %s: %s\n", what, strerror(errno));
+	exit(2);
+}
+
+static long long num(const char *s)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || end == s || *end || v < 0) {
+		fprintf(stderr, "faultproxy: bad number '%s'\n", s);
+		exit(2);
+	}
+	return v;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+static int dial(void)
+{
+	struct addrinfo hints, *res;
+	int fd, one = 1;
+
+	memset(&hints, 0, sizeof hints);
+	hints.ai_socktype = SOCK_STREAM;
+	if (getaddrinfo(o.to_host, o.to_port, &hints, &res) != 0)
+		return -1;
+	fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && connect(fd, res->ai_addr, res->ai_addrlen) != 0) {
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	if (fd >= 0)
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	return fd;
+}
+
+static int write_all(int fd, const unsigned char *p, size_t n)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Close with a reset, as a dropped link looks to the peers. */
+static void hard_close(int fd)
+{
+	struct linger l = {1, 0};
+
+	(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+	close(fd);
+}
+
+static void serve(int cfd, long id)
+{
+	static const char *dname[] = {"", "up", "down"};
+	unsigned char buf[CHUNK];
+	long long count[3] = {0, 0, 0};
+	bool faulty = id <= o.faults, stalled[3] = {false, false, false};
+	struct pollfd pf[2];
+	int sfd = dial(), fds[3], i, d;
+	ssize_t n;
+	size_t want;
+
+	if (sfd < 0) {
+		fprintf(stderr, "faultproxy: conn %ld: cannot reach %s:%s\n",
+		        id, o.to_host, o.to_port);
+		close(cfd);
+		return;
+	}
+	fds[1] = cfd; /* up: read the client, write the server */
+	fds[2] = sfd;
+	for (;;) {
+		pf[0].fd = cfd;
+		pf[1].fd = sfd;
+		pf[0].events = pf[1].events = POLLIN;
+		if (poll(pf, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		for (i = 0; i < 2; i++) {
+			if (!(pf[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			d = i + 1;
+			want = sizeof buf;
+			if (faulty && (o.dir & d) && o.rate > 0 &&
+			    want > (size_t)(o.rate / 20 + 1))
+				want = (size_t)(o.rate / 20 + 1);
+			n = read(fds[d], buf, want);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				/* one side closed: pass it on, then stop */
+				shutdown(fds[d == 1 ? 2 : 1], SHUT_WR);
+				goto drain;
+			}
+			if (faulty && (o.dir & d)) {
+				long long a = count[d], b = a + n;
+
+				if (o.flip_at >= a && o.flip_at < b) {
+					buf[o.flip_at - a] ^= 1;
+					fprintf(stderr,
+					        "faultproxy: flip conn %ld %s at "
+					        "%lld\n", id, dname[d], o.flip_at);
+				}
+				if (o.cut_after >= 0 && b > o.cut_after) {
+					n = (ssize_t)(o.cut_after - a);
+					if (n > 0)
+						(void)write_all(fds[d == 1 ? 2 : 1],
+						                buf, (size_t)n);
+					fprintf(stderr,
+					        "faultproxy: cut conn %ld %s at "
+					        "%lld\n", id, dname[d], o.cut_after);
+					hard_close(cfd);
+					hard_close(sfd);
+					return;
+				}
+				if (o.stall_after >= 0 && !stalled[d] &&
+				    b > o.stall_after) {
+					stalled[d] = true;
+					fprintf(stderr,
+					        "faultproxy: stall conn %ld %s at "
+					        "%lld for %ld s\n", id, dname[d],
+					        o.stall_after, o.stall_s);
+					sleep_ms(o.stall_s * 1000);
+				}
+				if (o.delay_ms > 0)
+					sleep_ms(o.delay_ms);
+				if (o.rate > 0)
+					sleep_ms((long)(n * 1000 / o.rate));
+			}
+			count[d] += n;
+			if (write_all(fds[d == 1 ? 2 : 1], buf, (size_t)n) < 0)
+				goto out;
+		}
+	}
+drain:
+	/* forward the other direction until it ends too */
+	for (;;) {
+		d = 0;
+		pf[0].fd = cfd;
+		pf[1].fd = sfd;
+		pf[0].events = pf[1].events = POLLIN;
+		if (poll(pf, 2, 5000) <= 0)
+			break;
+		for (i = 0; i < 2; i++) {
+			if (!(pf[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			n = read(pf[i].fd, buf, sizeof buf);
+			if (n <= 0)
+				goto out;
+			if (write_all(pf[1 - i].fd, buf, (size_t)n) < 0)
+				goto out;
+			d = 1;
+		}
+		if (!d)
+			break;
+	}
+out:
+	close(cfd);
+	close(sfd);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"to", required_argument, NULL, 't'},
+	    {"port-file", required_argument, NULL, 'p'},
+	    {"dir", required_argument, NULL, 'd'},
+	    {"delay", required_argument, NULL, 'D'},
+	    {"rate", required_argument, NULL, 'r'},
+	    {"cut-after", required_argument, NULL, 'c'},
+	    {"stall-after", required_argument, NULL, 'a'},
+	    {"stall", required_argument, NULL, 's'},
+	    {"flip-at", required_argument, NULL, 'f'},
+	    {"faults", required_argument, NULL, 'F'},
+	    {"max-seconds", required_argument, NULL, 'm'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct sockaddr_in sa;
+	socklen_t sl = sizeof sa;
+	char *colon;
+	long id = 0;
+	int c, lfd, cfd, one = 1;
+	FILE *f;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			o.to_host = strdup(optarg);
+			colon = strrchr(o.to_host, ':');
+			if (!colon) {
+				fprintf(stderr, "faultproxy: --to HOST:PORT\n");
+				return 2;
+			}
+			*colon = '\0';
+			o.to_port = colon + 1;
+			break;
+		case 'p': o.port_file = optarg; break;
+		case 'd':
+			o.dir = !strcmp(optarg, "up")     ? 1
+			        : !strcmp(optarg, "down") ? 2
+			                                  : 3;
+			break;
+		case 'D': o.delay_ms = (long)num(optarg); break;
+		case 'r': o.rate = (long)num(optarg); break;
+		case 'c': o.cut_after = num(optarg); break;
+		case 'a': o.stall_after = num(optarg); break;
+		case 's': o.stall_s = (long)num(optarg); break;
+		case 'f': o.flip_at = num(optarg); break;
+		case 'F': o.faults = (long)num(optarg); break;
+		case 'm': o.max_s = (long)num(optarg); break;
+		default:
+			fprintf(stderr, "faultproxy: bad option\n");
+			return 2;
+		}
+	}
+	if (!o.to_host || !o.port_file) {
+		fprintf(stderr, "faultproxy: --to and --port-file are needed\n");
+		return 2;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGCHLD, SIG_IGN); /* no zombies */
+	alarm((unsigned)o.max_s);
+	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (lfd < 0 ||
+	    setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) ||
+	    bind(lfd, (struct sockaddr *)&sa, sizeof sa) || listen(lfd, 64) ||
+	    getsockname(lfd, (struct sockaddr *)&sa, &sl))
+		die("listen");
+	f = fopen(o.port_file, "w");
+	if (!f || fprintf(f, "%u\n", ntohs(sa.sin_port)) < 0 || fclose(f))
+		die("port file");
+	for (;;) {
+		cfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		if (cfd < 0) {
+			if (errno == EINTR)
+				continue;
+			die("accept");
+		}
+		(void)setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+		id++;
+		switch (fork()) {
+		case -1:
+			die("fork");
+			break;
+		case 0:
+			close(lfd);
+			(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+			if (getppid() == 1)
+				_exit(0);
+			serve(cfd, id);
+			_exit(0);
+		default:
+			close(cfd);
+		}
+	}
+}
