@@ -68,7 +68,6 @@ static void drop_conn(struct pool_item *it)
 int main(int argc, char **argv)
 {
 	struct confine_id id;
-	struct fr_tls_conf tc;
 	struct config cfg;
 	struct server srv;
 	struct sweep *sweeper = NULL;
@@ -106,15 +105,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
-	memset(&tc, 0, sizeof(tc));
-	tc.cert = cfg.cert;
-	tc.key = cfg.key;
-	tc.ca = cfg.ca;
-	tc.min_version = cfg.tls_min;
-	tc.crl = cfg.crl;
-	tc.allow_open_key = cfg.allow_open_key != 0;
-	err[0] = '\0';
-	if (fr_tls_ctx_new_server(&tc, &srv.tls, err, sizeof(err)) != FR_OK) {
+	if (server_tls_load(&cfg, &srv.tls, err, sizeof(err)) != FR_OK) {
 		fprintf(stderr, "ferryd: %s\n", err[0] ? err : "TLS set-up failed");
 		goto out;
 	}

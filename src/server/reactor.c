@@ -296,8 +296,7 @@ static void read_signals(struct reactor *r)
 
 	while (read(r->sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		if (si.ssi_signo == SIGHUP)
-			fr_log(FR_LOG_INFO, "SIGHUP ignored (no reload in "
-					    "this version)");
+			server_reload(r->srv);
 		else
 			start_drain(r, (int)si.ssi_signo);
 	}
