@@ -82,6 +82,41 @@ expect_true "the first upload's part survived the race" wait_until 10 test -s "$
 printf '%s\n' 'send {"op":"put","path":"d/k.bin","size":3000000,"overwrite":true,"resume":true}' recv abort | probe >"$P"
 expect_grep '"offset":1000000' "$P" "and it is still resumable where it stopped"
 
+# Same-size overwrites race on one key (identity, path, size): each ends
+# whole, the result is exactly one of them, and gets during the race see
+# the whole old or the whole new file.
+for x in A B O; do head -c 64000000 /dev/urandom >"$W/race$x"; done
+expect_exit 0 ferry_c put "$W/raceO" race.bin
+ferry_c put --overwrite "$W/raceA" race.bin >/dev/null 2>"$W/rA.err" &
+pa=$!
+ferry_c put --overwrite "$W/raceB" race.bin >/dev/null 2>"$W/rB.err" &
+pb=$!
+okget=0 badget=0
+for ((i = 0; i < 3; i++)); do
+	if ferry_c get --overwrite race.bin "$W/race.got.$i" >/dev/null 2>&1; then
+		g=$(sha "$W/race.got.$i")
+		if [[ $g == "$(sha "$W/raceA")" || $g == "$(sha "$W/raceB")" || $g == "$(sha "$W/raceO")" ]]; then
+			okget=$((okget + 1))
+		else
+			badget=$((badget + 1))
+		fi
+	fi
+done
+wait "$pa"
+ra=$?
+wait "$pb"
+rb=$?
+expect_eq "0 0" "$ra $rb" "two same-size overwrites of one path both succeed"
+got=$(sha "$ROOT/race.bin")
+if [[ $got == "$(sha "$W/raceA")" || $got == "$(sha "$W/raceB")" ]]; then
+	pass "the result is exactly one of them, whole"
+else
+	fail "the result is neither upload"
+fi
+expect_eq 0 "$badget" "gets during the race saw whole files only ($okget whole)"
+expect_eq "" "$(find "$ROOT" -maxdepth 1 -name '.ferry-part.*')" "the race left no part behind"
+rm -f "$W"/race* "$ROOT/race.bin"
+
 # ---- ferry put --resume after kill -9 of the server -----------------------
 N=$((256 * 1024 * 1024))
 head -c $N /dev/urandom >"$W/big"
