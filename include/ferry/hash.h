@@ -30,6 +30,10 @@ void fr_sha256_final_hex(struct fr_sha256 *h, char hex[FR_SHA256_HEX]);
  * can go on hashing): for prefixes of a resumed transfer. */
 void fr_sha256_peek_hex(const struct fr_sha256 *h, char hex[FR_SHA256_HEX]);
 
+/* Make dst continue exactly where src is (both must exist): 0, or -1 when
+ * out of memory. */
+int fr_sha256_copy(struct fr_sha256 *dst, const struct fr_sha256 *src);
+
 /* True if s is exactly 64 lowercase hex digits. */
 bool fr_sha256_hex_valid(const char *s, size_t len);
 

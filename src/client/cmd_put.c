@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,26 +126,97 @@ local_fail:
 	return FX_LOCAL;
 }
 
-/* Hash the first k bytes of fd into c->h (reset first); the position is
- * then k.  0, or an errno value (EFBIG: the file is shorter now). */
-static int hash_prefix(struct put_ctx *c, int fd, uint64_t k)
+/*
+ * Hashing our own prefix for a resume.  The server answers "ready" only
+ * after hashing the K bytes it holds, so we hash our file from byte 0 at
+ * the same time, until the answer is readable (ahead()), then settle on
+ * exactly K (to_k()).  Snapshots of the hash every PREFIX_SNAP bytes let
+ * us step back when we went past K.
+ */
+#define PREFIX_SNAP (64u * 1024u * 1024u) /* a multiple of FR_IO_CHUNK */
+
+struct prefix {
+	uint64_t pos;             /* bytes of the file in c->h */
+	struct fr_sha256 **snap;  /* snap[i]: the hash at (i+1) * PREFIX_SNAP */
+	size_t n;
+};
+
+static void prefix_cleanup(struct prefix *p)
 {
-	uint64_t left = k;
+	size_t i;
+
+	for (i = 0; i < p->n; i++)
+		fr_sha256_free(p->snap[i]);
+	free(p->snap);
+	memset(p, 0, sizeof *p);
+}
+
+/* Hash bytes pos..limit-1 of fd into c->h; with stop_when_readable, stop
+ * early once the server's answer can be read.  0 or an errno value
+ * (EFBIG: the file is shorter than it was). */
+static int prefix_hash(struct put_ctx *c, int fd, struct prefix *p,
+                       uint64_t limit, bool stop_when_readable)
+{
+	struct fr_sha256 **ns;
+	struct pollfd pfd;
+	uint64_t want;
 	ssize_t n;
 
-	fr_sha256_reset(c->h);
-	if (lseek(fd, 0, SEEK_SET) < 0)
-		return errno;
-	while (left > 0) {
-		n = read(fd, c->buf, left < FR_IO_CHUNK ? left : FR_IO_CHUNK);
+	while (p->pos < limit) {
+		if (stop_when_readable) {
+			pfd.fd = c->s->fd;
+			pfd.events = POLLIN;
+			if (poll(&pfd, 1, 0) != 0)
+				return 0; /* readable, or an error to read */
+		}
+		want = limit - p->pos;
+		if (want > FR_IO_CHUNK)
+			want = FR_IO_CHUNK;
+		if (want > PREFIX_SNAP - p->pos % PREFIX_SNAP)
+			want = PREFIX_SNAP - p->pos % PREFIX_SNAP;
+		n = pread(fd, c->buf, (size_t)want, (off_t)p->pos);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			return n < 0 ? errno : EFBIG;
 		fr_sha256_update(c->h, c->buf, (size_t)n);
-		left -= (uint64_t)n;
+		p->pos += (uint64_t)n;
+		if (p->pos % PREFIX_SNAP == 0 &&
+		    p->pos / PREFIX_SNAP == p->n + 1) {
+			ns = realloc(p->snap, (p->n + 1) * sizeof *ns);
+			if (!ns)
+				return ENOMEM;
+			p->snap = ns;
+			ns[p->n] = fr_sha256_new();
+			if (!ns[p->n] || fr_sha256_copy(ns[p->n], c->h) != 0) {
+				fr_sha256_free(ns[p->n]);
+				return ENOMEM;
+			}
+			p->n++;
+		}
 	}
 	return 0;
+}
+
+/* Leave c->h at exactly the first k bytes and the file position at k. */
+static int prefix_to(struct put_ctx *c, int fd, struct prefix *p, uint64_t k)
+{
+	uint64_t m;
+	int e;
+
+	if (p->pos > k) {
+		m = k / PREFIX_SNAP; /* full snapshots at or below k */
+		if (m == 0) {
+			fr_sha256_reset(c->h);
+		} else if (m > p->n || fr_sha256_copy(c->h, p->snap[m - 1])) {
+			return ENOMEM; /* cannot happen: we passed m * SNAP */
+		}
+		p->pos = m * PREFIX_SNAP;
+	}
+	e = prefix_hash(c, fd, p, k, false);
+	if (e == 0 && lseek(fd, (off_t)k, SEEK_SET) < 0)
+		e = errno;
+	return e;
 }
 
 /* The outcome of one attempt: FX_* plus whether a new connection may
@@ -160,18 +232,25 @@ static void put_try(struct put_ctx *c, int fd, const char *local,
                     struct attempt *a)
 {
 	struct fr_response r;
+	struct prefix pre;
 	char hex[FR_SHA256_HEX];
 	uint64_t k = 0;
 	int rc, e;
 
 	memset(&r, 0, sizeof r);
+	memset(&pre, 0, sizeof pre);
 	memset(a, 0, sizeof *a);
+	fr_sha256_reset(c->h);
 	rc = sess_send(c->s,
 	               fr_req_put_resume(sess_req(c->s), remote, size, NULL,
 	                                 c->o.overwrite, resume),
 	               "put", remote);
 	if (rc != FX_OK)
 		goto out;
+	/* while the server hashes what it holds, we hash our side; a local
+	 * read error shows again below, where it is reported */
+	if (resume)
+		(void)prefix_hash(c, fd, &pre, size, true);
 	rc = sess_recv(c->s, &r);
 	if (rc != FX_OK)
 		goto out;
@@ -202,7 +281,7 @@ static void put_try(struct put_ctx *c, int fd, const char *local,
 	}
 	if (k > 0) {
 		/* SECURITY: the held bytes count only if they are ours */
-		e = hash_prefix(c, fd, k);
+		e = prefix_to(c, fd, &pre, k);
 		if (e == 0) {
 			fr_sha256_peek_hex(c->h, hex);
 			if (strcmp(hex, r.prefix_sha256) != 0)
@@ -271,6 +350,7 @@ out:
 	if (a->retry)
 		sess_abort(c->s);
 	a->rc = rc;
+	prefix_cleanup(&pre);
 	fr_response_cleanup(&r);
 }
 

@@ -70,6 +70,11 @@ bool fr_sha256_hex_valid(const char *s, size_t len)
 	return true;
 }
 
+int fr_sha256_copy(struct fr_sha256 *dst, const struct fr_sha256 *src)
+{
+	return EVP_MD_CTX_copy_ex(dst->ctx, src->ctx) == 1 ? 0 : -1;
+}
+
 void fr_sha256_peek_hex(const struct fr_sha256 *h, char hex[FR_SHA256_HEX])
 {
 	struct fr_sha256 tmp;
