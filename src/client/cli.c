@@ -8,9 +8,9 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <stdlib.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -114,10 +114,11 @@ int cli_xfer_opts(int argc, char **argv, struct xfer_opts *o, bool *help,
 			v = strtoul(optarg, &end, 10);
 			if (errno || end == optarg || *end ||
 			    optarg[0] == '-' || v > CLI_MAX_RETRIES)
-				return cli_usage(argv[0],
-				                 "--retries wants a number from "
-				                 "0 to %u, not '%s'",
-				                 CLI_MAX_RETRIES, optarg);
+				return cli_usage(
+				    argv[0],
+				    "--retries wants a number from "
+				    "0 to %u, not '%s'",
+				    CLI_MAX_RETRIES, optarg);
 			o->retries = (unsigned)v;
 			break;
 		case 'h':

@@ -277,8 +277,8 @@ struct attempt {
 	bool restart; /* reconnect and start again from 0 */
 };
 
-static void get_try(struct get_ctx *c, const char *remote,
-                    const struct dest *d, int *fd, struct attempt *a)
+static void get_try(struct get_ctx *c, const char *remote, const struct dest *d,
+                    int *fd, struct attempt *a)
 {
 	struct fr_response r;
 	struct stat st;
@@ -288,8 +288,8 @@ static void get_try(struct get_ctx *c, const char *remote,
 
 	memset(&r, 0, sizeof r);
 	memset(a, 0, sizeof *a);
-	if (fstat(*fd, &st) < 0 || (e = hash_prefix(c, *fd,
-	                                             (uint64_t)st.st_size))) {
+	if (fstat(*fd, &st) < 0 ||
+	    (e = hash_prefix(c, *fd, (uint64_t)st.st_size))) {
 		fprintf(stderr, "ferry: get %s: reading %s: %s\n", remote,
 		        g_tmp, strerror(e ? e : errno));
 		rc = FX_LOCAL;
@@ -328,9 +328,8 @@ static void get_try(struct get_ctx *c, const char *remote,
 	}
 	if (!r.has_size || (r.has_offset ? r.offset : 0) != have ||
 	    r.size < have) {
-		c->s->why = r.has_size
-		                ? "the server started at another offset"
-		                : "\"ready\" without a size";
+		c->s->why = r.has_size ? "the server started at another offset"
+		                       : "\"ready\" without a size";
 		rc = sess_lost(c->s, FR_E_PROTOCOL, "starting the download");
 		goto out;
 	}

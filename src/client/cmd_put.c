@@ -136,8 +136,8 @@ local_fail:
 #define PREFIX_SNAP (64u * 1024u * 1024u) /* a multiple of FR_IO_CHUNK */
 
 struct prefix {
-	uint64_t pos;             /* bytes of the file in c->h */
-	struct fr_sha256 **snap;  /* snap[i]: the hash at (i+1) * PREFIX_SNAP */
+	uint64_t pos;            /* bytes of the file in c->h */
+	struct fr_sha256 **snap; /* snap[i]: the hash at (i+1) * PREFIX_SNAP */
 	size_t n;
 };
 
@@ -223,8 +223,8 @@ static int prefix_to(struct put_ctx *c, int fd, struct prefix *p, uint64_t k)
  * finish the job (the transport failed, not the file or the server). */
 struct attempt {
 	int rc;
-	bool retry;    /* reconnect and resume */
-	bool restart;  /* reconnect and start from 0 (prefix mismatch) */
+	bool retry;   /* reconnect and resume */
+	bool restart; /* reconnect and start from 0 (prefix mismatch) */
 };
 
 static void put_try(struct put_ctx *c, int fd, const char *local,
@@ -272,8 +272,7 @@ static void put_try(struct put_ctx *c, int fd, const char *local,
 	}
 	if (r.has_offset)
 		k = r.offset;
-	if (k > size || (k > 0 && !r.has_prefix_sha256) ||
-	    (k > 0 && !resume)) {
+	if (k > size || (k > 0 && !r.has_prefix_sha256) || (k > 0 && !resume)) {
 		c->s->why = "the server asked to resume at an offset it may "
 		            "not use";
 		rc = sess_lost(c->s, FR_E_PROTOCOL, "starting the upload");
@@ -399,8 +398,7 @@ static int put_one(struct put_ctx *c, const char *local, const char *remote)
 				rc = FX_CONN;
 				goto out;
 			}
-			cli_backoff(c->cli, "put", remote, ++n,
-			            c->o.retries);
+			cli_backoff(c->cli, "put", remote, ++n, c->o.retries);
 		}
 	}
 	if (rc == FX_OK)

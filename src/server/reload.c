@@ -11,16 +11,16 @@
  * Threads: called on the reactor thread, the only thread that reads
  * srv->tls (conn_new runs there too), so the swap needs no lock.
  */
+#include "config.h"
 #include "ferry/err.h"
 #include "ferry/log.h"
 #include "ferry/tls.h"
-#include "config.h"
 #include "server.h"
 
 int server_tls_load(const struct config *cfg, struct fr_tls_ctx **out,
-		    char *err, size_t errlen)
+                    char *err, size_t errlen)
 {
-	struct fr_tls_conf tc = { 0 };
+	struct fr_tls_conf tc = {0};
 
 	tc.cert = cfg->cert;
 	tc.key = cfg->key;

@@ -43,8 +43,12 @@ static struct {
 	long delay_ms, rate;
 	long long cut_after, stall_after, flip_at;
 	long stall_s, max_s, faults;
-} o = {.dir = 3, .cut_after = -1, .stall_after = -1, .flip_at = -1,
-       .max_s = 120, .faults = 1};
+} o = {.dir = 3,
+       .cut_after = -1,
+       .stall_after = -1,
+       .flip_at = -1,
+       .max_s = 120,
+       .faults = 1};
 
 static void die(const char *what)
 {
@@ -90,7 +94,8 @@ static int dial(void)
 	}
 	freeaddrinfo(res);
 	if (fd >= 0)
-		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
+		                 sizeof one);
 	return fd;
 }
 
@@ -168,18 +173,23 @@ static void serve(int cfd, long id)
 
 				if (o.flip_at >= a && o.flip_at < b) {
 					buf[o.flip_at - a] ^= 1;
-					fprintf(stderr,
-					        "faultproxy: flip conn %ld %s at "
-					        "%lld\n", id, dname[d], o.flip_at);
+					fprintf(
+					    stderr,
+					    "faultproxy: flip conn %ld %s at "
+					    "%lld\n",
+					    id, dname[d], o.flip_at);
 				}
 				if (o.cut_after >= 0 && b > o.cut_after) {
 					n = (ssize_t)(o.cut_after - a);
 					if (n > 0)
-						(void)write_all(fds[d == 1 ? 2 : 1],
-						                buf, (size_t)n);
-					fprintf(stderr,
-					        "faultproxy: cut conn %ld %s at "
-					        "%lld\n", id, dname[d], o.cut_after);
+						(void)write_all(
+						    fds[d == 1 ? 2 : 1], buf,
+						    (size_t)n);
+					fprintf(
+					    stderr,
+					    "faultproxy: cut conn %ld %s at "
+					    "%lld\n",
+					    id, dname[d], o.cut_after);
 					hard_close(cfd);
 					hard_close(sfd);
 					return;
@@ -187,10 +197,12 @@ static void serve(int cfd, long id)
 				if (o.stall_after >= 0 && !stalled[d] &&
 				    b > o.stall_after) {
 					stalled[d] = true;
-					fprintf(stderr,
-					        "faultproxy: stall conn %ld %s at "
-					        "%lld for %ld s\n", id, dname[d],
-					        o.stall_after, o.stall_s);
+					fprintf(
+					    stderr,
+					    "faultproxy: stall conn %ld %s at "
+					    "%lld for %ld s\n",
+					    id, dname[d], o.stall_after,
+					    o.stall_s);
 					sleep_ms(o.stall_s * 1000);
 				}
 				if (o.delay_ms > 0)
@@ -265,27 +277,46 @@ int main(int argc, char **argv)
 			*colon = '\0';
 			o.to_port = colon + 1;
 			break;
-		case 'p': o.port_file = optarg; break;
+		case 'p':
+			o.port_file = optarg;
+			break;
 		case 'd':
 			o.dir = !strcmp(optarg, "up")     ? 1
 			        : !strcmp(optarg, "down") ? 2
 			                                  : 3;
 			break;
-		case 'D': o.delay_ms = (long)num(optarg); break;
-		case 'r': o.rate = (long)num(optarg); break;
-		case 'c': o.cut_after = num(optarg); break;
-		case 'a': o.stall_after = num(optarg); break;
-		case 's': o.stall_s = (long)num(optarg); break;
-		case 'f': o.flip_at = num(optarg); break;
-		case 'F': o.faults = (long)num(optarg); break;
-		case 'm': o.max_s = (long)num(optarg); break;
+		case 'D':
+			o.delay_ms = (long)num(optarg);
+			break;
+		case 'r':
+			o.rate = (long)num(optarg);
+			break;
+		case 'c':
+			o.cut_after = num(optarg);
+			break;
+		case 'a':
+			o.stall_after = num(optarg);
+			break;
+		case 's':
+			o.stall_s = (long)num(optarg);
+			break;
+		case 'f':
+			o.flip_at = num(optarg);
+			break;
+		case 'F':
+			o.faults = (long)num(optarg);
+			break;
+		case 'm':
+			o.max_s = (long)num(optarg);
+			break;
 		default:
 			fprintf(stderr, "faultproxy: bad option\n");
 			return 2;
 		}
 	}
 	if (!o.to_host || !o.port_file) {
-		fprintf(stderr, "faultproxy: --to and --port-file are needed\n");
+		fprintf(stderr,
+		        "faultproxy: --to and --port-file are needed\n");
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
@@ -310,7 +341,8 @@ int main(int argc, char **argv)
 				continue;
 			die("accept");
 		}
-		(void)setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+		(void)setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one,
+		                 sizeof one);
 		id++;
 		switch (fork()) {
 		case -1:
