@@ -142,6 +142,30 @@ static void test_hex_valid(void **state)
 	assert_false(fr_sha256_hex_valid(s, 64));
 }
 
+/* peek and copy: the digest so far without disturbing the stream, and a
+ * second context that continues from the same point (resumed transfers). */
+static void test_peek_copy(void **state)
+{
+	(void)state;
+	struct fr_sha256 *h = fr_sha256_new(), *c = fr_sha256_new();
+	char a[FR_SHA256_HEX], b[FR_SHA256_HEX];
+
+	assert_non_null(h);
+	assert_non_null(c);
+	fr_sha256_update(h, "abc", 3);
+	fr_sha256_peek_hex(h, a);
+	assert_string_equal(a, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	assert_int_equal(fr_sha256_copy(c, h), 0);
+	fr_sha256_update(h, "def", 3);
+	fr_sha256_update(c, "def", 3);
+	fr_sha256_final_hex(h, a);
+	fr_sha256_final_hex(c, b);
+	assert_string_equal(a, b);
+	assert_string_equal(a, "bef57ec7f53a6d40beb640a780a639c83bc29ac8a9816f1fc6c5c6dcd93c4721");
+	fr_sha256_free(h);
+	fr_sha256_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -149,6 +173,7 @@ int main(void)
 		cmocka_unit_test(test_streaming),
 		cmocka_unit_test(test_reset),
 		cmocka_unit_test(test_hex_valid),
+		cmocka_unit_test(test_peek_copy),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1108,6 +1108,50 @@ static void parse_out(struct fr_buf *out, struct fr_response *r)
 	fr_buf_reset(out);
 }
 
+/* Resumed puts: the ready with prefix_sha256, and put requests with
+ * "resume". */
+static void test_resume_fields(void **state)
+{
+	(void)state;
+	static const char h0[] = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+	struct fr_buf out;
+	struct fr_response r;
+	struct fr_request q;
+	fr_buf_init(&out, FR_FRAME_HDR + FR_MAX_RESPONSE);
+
+	assert_int_equal(fr_resp_put_ready(&out, 400, h0), FR_OK);
+	parse_out(&out, &r);
+	assert_int_equal(r.status, FR_ST_READY);
+	assert_int_equal(r.offset, 400);
+	assert_true(r.has_prefix_sha256);
+	assert_string_equal(r.prefix_sha256, h0);
+	assert_int_equal(fr_resp_put_ready(&out, 0, NULL), FR_OK);
+	parse_out(&out, &r);
+	assert_false(r.has_prefix_sha256);
+
+	expect_resp("{\"status\":\"ready\",\"offset\":1,\"prefix_sha256\":\"abc\"}", FR_E_PROTOCOL);
+	expect_resp("{\"status\":\"ready\",\"offset\":1,\"prefix_sha256\":7}", FR_E_PROTOCOL);
+	expect_resp("{\"status\":\"ready\",\"offset\":1,\"prefix_sha256\":"
+		    "\"E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855\"}",
+		    FR_E_PROTOCOL);
+
+	fr_buf_reset(&out);
+	assert_int_equal(fr_req_put_resume(&out, "a/b", 10, NULL, true, true), FR_OK);
+	assert_int_equal(req_n((const char *)fr_buf_data(&out) + FR_FRAME_HDR,
+			       fr_buf_len(&out) - FR_FRAME_HDR, &q),
+			 FR_OK);
+	assert_true(q.resume);
+	assert_true(q.overwrite);
+	fr_buf_reset(&out);
+	assert_int_equal(fr_req_put(&out, "a/b", 10, NULL, false), FR_OK);
+	assert_int_equal(req_n((const char *)fr_buf_data(&out) + FR_FRAME_HDR,
+			       fr_buf_len(&out) - FR_FRAME_HDR, &q),
+			 FR_OK);
+	assert_false(q.resume);
+	expect_req("{\"op\":\"put\",\"path\":\"a\",\"size\":1,\"resume\":1}", FR_E_BAD_REQUEST);
+	fr_buf_cleanup(&out);
+}
+
 static void test_resp_builders(void **state)
 {
 	(void)state;
@@ -1488,6 +1532,7 @@ int main(void)
 		cmocka_unit_test(test_resp_entry_duplicates),
 		cmocka_unit_test(test_resp_truncated),
 		cmocka_unit_test(test_resp_builders),
+		cmocka_unit_test(test_resume_fields),
 		cmocka_unit_test(test_list_round_trip),
 		cmocka_unit_test(test_list_worst_case_fits),
 		cmocka_unit_test(test_acl_good),
