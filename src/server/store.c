@@ -195,7 +195,12 @@ static int put_tmp(struct store_upload *u)
 		if (u->fd >= 0 || errno != EEXIST)
 			break;
 	}
-	return u->fd < 0 ? fr_err_from_errno(errno) : FR_OK;
+	if (u->fd < 0)
+		return fr_err_from_errno(errno);
+	/* locked like a part, so the expiry sweep leaves it alone (a new
+	 * file nobody else has open: this cannot fail) */
+	(void)flock(u->fd, LOCK_EX | LOCK_NB);
+	return FR_OK;
 }
 
 int store_put_begin(int root, const char *path, bool overwrite,
