@@ -18,7 +18,8 @@ for ((i = 0; i < 10; i++)); do
 	ferry_p put --retries 0 "$W/f$i" "d/f$i" >"$W/out$i" 2>"$W/err$i" &
 	pids+=($!)
 done
-inflight() { (($(ls -l "/proc/$1/fd" 2>/dev/null | grep -c -- "-> $2/") >= 10)); }
+# (each upload holds its part file open; its directory too, so count parts)
+inflight() { (($(ls -l "/proc/$1/fd" 2>/dev/null | grep -c -- "-> $2/d/.ferry-part") >= 10)); }
 if wait_until 20 inflight "$SRV_PID" "$ROOT"; then
 	pass "10 uploads in flight"
 else
@@ -31,8 +32,8 @@ expect_exit 3 ferry_c whoami
 pass "a new connection during the drain is refused"
 bad=0
 for ((i = 0; i < 10; i++)); do
-	wait "${pids[$i]}" || bad=$((bad + 1))
-	[[ $(sha "$ROOT/d/f$i" 2>/dev/null) == "$(sha "$W/f$i")" ]] || bad=$((bad + 1))
+	wait "${pids[$i]}" || { bad=$((bad + 1)); echo "  | upload $i: $(cat "$W/err$i")"; }
+	[[ $(sha "$ROOT/d/f$i" 2>/dev/null) == "$(sha "$W/f$i")" ]] || { bad=$((bad + 1)); echo "  | upload $i: content differs"; }
 done
 expect_eq 0 "$bad" "all 10 transfers finished whole after SIGTERM"
 if wait_until 30 bash -c '! kill -0 "$1"' _ "$SRV_PID"; then
