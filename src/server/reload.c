@@ -1,12 +1,13 @@
 /*
- * reload.c - SIGHUP: read the certificate, key and CA files again.
+ * reload.c - SIGHUP: read the certificate, key, CA and CRL files again.
  *
  * Does: build a complete new TLS context from the configured files and,
  * only if that worked, make it the one new connections use.  Connections
  * already made keep the context they started with: each SSL holds a
  * reference to its SSL_CTX (OpenSSL counts them), so freeing our wrapper
  * of the old one frees it only when its last connection is gone.
- * Does not: change flags, listeners or the root (restart for those).
+ * Does not: change flags, listeners, the root or the ACL (restart for
+ * those).
  *
  * Threads: called on the reactor thread, the only thread that reads
  * srv->tls (conn_new runs there too), so the swap needs no lock.
@@ -40,13 +41,13 @@ void server_reload(struct server *srv)
 	if (server_tls_load(srv->cfg, &nctx, err, sizeof(err)) != FR_OK) {
 		fr_log(FR_LOG_WARN,
 		       "SIGHUP: reload failed, keeping the previous "
-		       "certificate, key and CA: %s",
+		       "certificate, key, CA and CRL: %s",
 		       err[0] ? err : "TLS set-up failed");
 		return;
 	}
 	fr_tls_ctx_free(srv->tls); /* connections keep their own reference */
 	srv->tls = nctx;
 	fr_log(FR_LOG_INFO,
-	       "SIGHUP: reloaded certificate, key and CA; new connections "
-	       "use them");
+	       "SIGHUP: reloaded certificate, key, CA and CRL; new "
+	       "connections use them");
 }

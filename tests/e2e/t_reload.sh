@@ -67,5 +67,19 @@ cp "$SRV_KEY" "$LIVE/srv.key"
 kill -HUP "$SRV_PID"
 expect_true "a mismatched key is refused too" wait_until 10 bash -c '(( $(grep -c "reload failed" "$1") >= 2 ))' _ "$SRV_LOG"
 expect_exit 0 ferry_c whoami
+
+# Under Landlock only the files opened at start may be read: a certificate
+# renamed into place is refused (and logged), the old one keeps serving.
+if grep -q 'landlock: confined' "$SRV_LOG"; then
+	cp "$PKI2/localhost.key" "$LIVE/srv.key"
+	cp "$PKI2/localhost.crt" "$LIVE/new.crt"
+	mv "$LIVE/new.crt" "$LIVE/srv.crt"
+	kill -HUP "$SRV_PID"
+	expect_true "a renamed-in file under Landlock: the reload fails, saying why" \
+		wait_until 10 bash -c '(( $(grep -c "reload failed.*Permission denied" "$1") >= 1 ))' _ "$SRV_LOG"
+	expect_exit 0 ferry_c whoami
+else
+	echo "info: no Landlock here; the renamed-file case is not tested"
+fi
 server_alive
 finish
