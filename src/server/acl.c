@@ -2,10 +2,10 @@
  * acl.c - identities, roots, permissions and per-identity connection counts
  * (see acl.h).
  *
- * The file is read once at start-up, before any thread exists, and is
- * read-only afterwards.  The connection counts are the only shared mutable
- * state here: one mutex, held only to update the small table (no I/O
- * under it).
+ * The file is read at start-up and again on SIGHUP (acl_reload).  One
+ * mutex guards both the rules and the connection counts; it is held only
+ * to look up, swap or count (no I/O under it), and lookups copy what they
+ * need before releasing it, so a reload never frees rules in use.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -37,7 +37,7 @@ struct count {
 struct acl {
 	bool enabled;
 	struct fr_acl_file file;
-	pthread_mutex_t lock; /* guards counts, n_counts, cap_counts */
+	pthread_mutex_t lock; /* guards file, counts, n_counts, cap_counts */
 	struct count *counts; /* identities with >= 1 connection */
 	size_t n_counts, cap_counts;
 };
@@ -96,11 +96,28 @@ out:
 	return r;
 }
 
+/* Read and parse path into *file (zeroed first). */
+static int load_rules(const char *path, struct fr_acl_file *file, char *err,
+		      size_t errlen)
+{
+	char *text = NULL, why[400];
+	size_t len = 0;
+	int r;
+
+	memset(file, 0, sizeof(*file));
+	r = read_file(path, &text, &len, err, errlen);
+	if (r == FR_OK) {
+		r = fr_acl_parse(text, len, file, why, sizeof(why));
+		if (r != FR_OK)
+			snprintf(err, errlen, "--acl '%s': %s", path, why);
+	}
+	free(text);
+	return r;
+}
+
 int acl_new(const char *path, struct acl **out, char *err, size_t errlen)
 {
 	struct acl *a;
-	char *text = NULL, why[400];
-	size_t len = 0;
 	int r;
 
 	*out = NULL;
@@ -115,14 +132,7 @@ int acl_new(const char *path, struct acl **out, char *err, size_t errlen)
 		return FR_E_INTERNAL;
 	}
 	if (path) {
-		r = read_file(path, &text, &len, err, errlen);
-		if (r == FR_OK) {
-			r = fr_acl_parse(text, len, &a->file, why, sizeof(why));
-			if (r != FR_OK)
-				snprintf(err, errlen, "--acl '%s': %s", path,
-					 why);
-		}
-		free(text);
+		r = load_rules(path, &a->file, err, errlen);
 		if (r != FR_OK) {
 			acl_free(a);
 			return r;
@@ -130,6 +140,24 @@ int acl_new(const char *path, struct acl **out, char *err, size_t errlen)
 		a->enabled = true;
 	}
 	*out = a;
+	return FR_OK;
+}
+
+int acl_reload(struct acl *a, const char *path, char *err, size_t errlen)
+{
+	struct fr_acl_file fresh, old;
+	int r;
+
+	if (!acl_enabled(a) || !path)
+		return FR_OK;
+	r = load_rules(path, &fresh, err, errlen);
+	if (r != FR_OK)
+		return r;
+	pthread_mutex_lock(&a->lock);
+	old = a->file;
+	a->file = fresh;
+	pthread_mutex_unlock(&a->lock);
+	fr_acl_file_cleanup(&old);
 	return FR_OK;
 }
 
@@ -152,10 +180,12 @@ bool acl_enabled(const struct acl *a)
 	return a && a->enabled;
 }
 
-int acl_resolve(const struct acl *a, int server_root, const char *identity,
+int acl_resolve(struct acl *a, int server_root, const char *identity,
 		unsigned *perms, int *root_fd, bool *own, const char **why)
 {
 	const struct fr_acl_ident *e;
+	char root[FR_PATH_MAX + 1];
+	unsigned granted = 0;
 	int r;
 
 	*perms = 0;
@@ -167,7 +197,14 @@ int acl_resolve(const struct acl *a, int server_root, const char *identity,
 		*root_fd = server_root;
 		return FR_OK;
 	}
+	/* copy under the lock: a SIGHUP may replace the rules meanwhile */
+	pthread_mutex_lock(&a->lock);
 	e = fr_acl_find(&a->file, identity);
+	if (e) {
+		snprintf(root, sizeof(root), "%s", e->root);
+		granted = e->perms;
+	}
+	pthread_mutex_unlock(&a->lock);
 	if (!e) {
 		*why = "identity not in the ACL";
 		return FR_E_FORBIDDEN;
@@ -175,13 +212,13 @@ int acl_resolve(const struct acl *a, int server_root, const char *identity,
 	/* SECURITY: the root comes from the file (checked by fr_path_check),
 	 * never from the certificate; the walk refuses symlinks, so a link
 	 * planted where a root should be is `forbidden`, not followed. */
-	r = store_open_dir(server_root, e->root, true, root_fd);
+	r = store_open_dir(server_root, root, true, root_fd);
 	if (r != FR_OK) {
 		*why = "cannot open the identity's root";
 		return r;
 	}
 	*own = true;
-	*perms = e->perms;
+	*perms = granted;
 	return FR_OK;
 }
 

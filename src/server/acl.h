@@ -29,6 +29,12 @@ struct acl; /* opaque; one per process */
 int acl_new(const char *path, struct acl **out, char *err, size_t errlen);
 void acl_free(struct acl *a); /* NULL is a no-op */
 
+/* SIGHUP: read path again.  On success new connections resolve against
+ * the new rules (connections already made keep their root and perms); on
+ * failure the old rules stay and err names the line or field.  FR_OK
+ * without doing anything when no ACL is in force. */
+int acl_reload(struct acl *a, const char *path, char *err, size_t errlen);
+
 /* True when an ACL file is in force. */
 bool acl_enabled(const struct acl *a);
 
@@ -41,7 +47,7 @@ bool acl_enabled(const struct acl *a);
  * identity not in the file (*why says so), or a storage error when the
  * root cannot be opened or created (*why says so).
  */
-int acl_resolve(const struct acl *a, int server_root, const char *identity,
+int acl_resolve(struct acl *a, int server_root, const char *identity,
 		unsigned *perms, int *root_fd, bool *own, const char **why);
 
 /* Count one more connection of identity; false (and nothing counted) when

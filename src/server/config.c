@@ -182,8 +182,9 @@ static void usage(void)
 	printf("\nSIGNALS\n    SIGINT, SIGTERM  stop accepting, close idle "
 	       "connections, let requests in\n                     flight "
 	       "finish (up to --drain-timeout), exit 0.\n"
-	       "    SIGHUP           read --cert, --key, --ca and --crl again for\n"
-	       "                     new connections (a bad file keeps the old ones).\n\n"
+	       "    SIGHUP           read --cert, --key, --ca, --crl and --acl again\n"
+	       "                     for new connections (a bad file keeps the old\n"
+	       "                     ones).\n\n"
 	       "EXIT STATUS\n    0  normal or graceful shutdown\n"
 	       "    1  internal failure\n"
 	       "    2  usage or configuration error (one line on stderr)\n");

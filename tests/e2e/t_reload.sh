@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t_reload.sh - SIGHUP re-reads the certificate, key and client CA: new
+# t_reload.sh - SIGHUP re-reads the certificate, key, client CA and ACL: new
 # connections use the new ones, a transfer in flight keeps its connection
 # and finishes, and a bad new file keeps the old configuration and says
 # why in the log.
@@ -81,5 +81,27 @@ if grep -q 'landlock: confined' "$SRV_LOG"; then
 else
 	echo "info: no Landlock here; the renamed-file case is not tested"
 fi
+server_alive
+
+# The ACL is re-read too (updated in place): new connections get the new
+# permissions, and a malformed file keeps the previous rules.
+CA=$OLD_CA CLI_CRT=$OLD_CRT CLI_KEY=$OLD_KEY
+ACL=$T/acl.json
+printf '{"identities": {"alice": {"root": "alice", "perms": "r"}}}\n' >"$ACL"
+start_server --acl "$ACL"
+expect_exit 0 ferry_c whoami
+expect_grep 'perms: *r$' "$OUT" "before the reload alice may only read"
+printf '{"identities": {"alice": {"root": "alice", "perms": "rwld"}}}\n' >"$ACL"
+kill -HUP "$SRV_PID"
+expect_true "ferryd says it reloaded the ACL" wait_until 10 grep -q 'SIGHUP: reloaded.*ACL' "$SRV_LOG"
+expect_exit 0 ferry_c whoami
+expect_grep 'perms: *rwld$' "$OUT" "after the reload alice has the new permissions"
+expect_exit 0 ferry_c put "$W/f" after-acl-reload.bin
+printf '{"identities": {"alice": {"root": "alice", "perms": "rwx"}}}\n' >"$ACL"
+kill -HUP "$SRV_PID"
+expect_true "a malformed ACL is refused at reload, naming the field" \
+	wait_until 10 grep -q 'reload failed.*perms' "$SRV_LOG"
+expect_exit 0 ferry_c whoami
+expect_grep 'perms: *rwld$' "$OUT" "the previous ACL stays in force"
 server_alive
 finish
