@@ -60,6 +60,10 @@
 #define FR_MAX_LISTENERS 16u
 #define FR_MAX_THREADS 256u
 
+/* The client gives up on a server that sends nothing for this long (a
+ * stat with sha256 of a 100 GiB file takes about 80 s of hashing). */
+#define FR_CLIENT_IO_TIMEOUT 300u /* seconds */
+
 /* I/O: file reads/writes and TLS records. */
 #define FR_IO_CHUNK (256u * 1024u)  /* bytes per file read/write */
 #define FR_TLS_RECORD 16384u

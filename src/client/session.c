@@ -26,24 +26,27 @@
 
 #define CONNECT_TIMEOUT_MS 10000
 
-/* Wait until a blocking-socket TLS call that asked for it can go on (only
- * happens if a read or write was interrupted at the socket level). */
+/* Wait until a TLS call that asked for it can go on.  The socket is
+ * non-blocking, so this is the one place the client waits for the server:
+ * a server or network that goes silent for FR_CLIENT_IO_TIMEOUT seconds
+ * is a timeout (and, with --retries, a reason to reconnect and resume). */
 static int wait_fd(int fd, int want)
 {
 	struct pollfd pfd = {
 	    .fd = fd, .events = want == FR_TLS_WANT_WRITE ? POLLOUT : POLLIN};
+	int r;
 
-	while (poll(&pfd, 1, -1) < 0)
+	while ((r = poll(&pfd, 1, FR_CLIENT_IO_TIMEOUT * 1000)) < 0)
 		if (errno != EINTR)
 			return FR_E_TLS;
-	return FR_OK;
+	return r == 0 ? FR_E_TIMEOUT : FR_OK;
 }
 
 static int connect_one(const struct addrinfo *ai, int *out, int *err)
 {
 	struct pollfd pfd;
 	socklen_t len = sizeof *err;
-	int fd, flags, one = 1, r;
+	int fd, one = 1, r;
 
 	*out = -1;
 	fd = socket(ai->ai_family,
@@ -73,11 +76,6 @@ static int connect_one(const struct addrinfo *ai, int *out, int *err)
 		}
 		if (*err != 0)
 			goto fail;
-	}
-	flags = fcntl(fd, F_GETFL);
-	if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0) {
-		*err = errno;
-		goto fail;
 	}
 	/* Requests are small frames answered one at a time: no Nagle delay.
 	 * Failure only costs latency. */
@@ -429,6 +427,12 @@ int sess_lost(struct session *s, int err, const char *doing)
 		        "ferry: %s: the server closed the connection "
 		        "while %s\n",
 		        s->where, doing);
+		break;
+	case FR_E_TIMEOUT:
+		fprintf(stderr,
+		        "ferry: %s: no answer from the server for %u s while %s: "
+		        "check the network, or retry with --resume\n",
+		        s->where, (unsigned)FR_CLIENT_IO_TIMEOUT, doing);
 		break;
 	case FR_E_PROTOCOL:
 		fprintf(stderr, "ferry: %s: protocol error while %s: %s\n",
