@@ -3,6 +3,7 @@
 #   build/       RelWithDebInfo: unit, style and end-to-end tests
 #   build-asan/  ASan + UBSan: the whole suite again
 #   build-tsan/  TSan: the end-to-end tests (the worker pool under load)
+# and tools/bench.sh --quick after the plain suite (log: build/bench-quick.log).
 #   build-fuzz/  clang + libFuzzer + ASan/UBSan: each fuzz target for
 #                FERRY_FUZZ_SECONDS (default 20) from its seed corpus
 # Installs missing Debian packages first (apt-get, as root).  Exits non-zero
@@ -70,6 +71,14 @@ install_packages
 
 build build
 suite "plain (RelWithDebInfo)" build
+
+# The benchmark at a tiny size, so it never rots: it fails only when broken
+# (a peer does not start, bytes do not arrive), never for being slow.
+say "benchmark smoke run (tools/bench.sh --quick)"
+if ! "$ROOT/tools/bench.sh" --quick --build build >build/bench-quick.log 2>&1; then
+	tail -20 build/bench-quick.log
+	failed+=("tools/bench.sh --quick")
+fi
 
 if [[ ${FERRY_TEST_SKIP_SANITIZERS:-} != 1 ]]; then
 	export ASAN_OPTIONS=detect_leaks=1

@@ -1,0 +1,739 @@
+#!/usr/bin/env bash
+# bench.sh - ferry against raw TLS, scp and curl + nginx, on loopback.
+#
+#   tools/bench.sh [--size SIZE] [--runs N] [--quick] [--out FILE]
+#                  [--build DIR] [--disk DIR]
+#
+# One command: installs what it needs (apt-get, as root), builds ferry if
+# the build directory has no binaries, starts every peer itself on loopback
+# ports with throwaway keys and certificates (ferryd, openssl s_server, a
+# private sshd, nginx), stops each by its pid and removes everything it made.
+# Every throughput case moves the same file (default 1 GiB of random bytes,
+# page cache warm); each case is run --runs times (default 3), interleaved,
+# and the median is reported with its ratio to the raw-TLS reference of the
+# same run.  The table and the machine facts go to docs/BENCHMARKS.md (or
+# --out FILE).  --quick: 8 MiB, 1 run, small scale counts, nothing written
+# unless --out is given; tools/test.sh runs it so the script never rots.
+#
+# It times, it does not judge: no case fails for being slow, only for being
+# broken (a peer that does not start, bytes that do not arrive intact).
+# Destinations live on tmpfs (/dev/shm) except the on-disk row (--disk DIR,
+# default /var/tmp).  Timings on a loaded machine are noisy: compare ratios
+# within one run, not numbers across runs.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+SIZE=1G
+RUNS=3
+QUICK=0
+OUT=
+BUILD=
+DISK=/var/tmp
+
+usage() {
+	sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+	exit "${1:-2}"
+}
+
+while (($#)); do
+	case $1 in
+	--size) SIZE=$2; shift 2 ;;
+	--runs) RUNS=$2; shift 2 ;;
+	--quick) QUICK=1; shift ;;
+	--out) OUT=$2; shift 2 ;;
+	--build) BUILD=$2; shift 2 ;;
+	--disk) DISK=$2; shift 2 ;;
+	-h | --help) usage 0 ;;
+	*) echo "bench.sh: unknown argument '$1'" >&2; usage ;;
+	esac
+done
+
+# Scale counts: full and quick.
+if ((QUICK)); then
+	[[ $SIZE == 1G ]] && SIZE=8M
+	RUNS=1
+	N_SMALL=100 N_MED=10 N_DELAY=20 N_IDLE=200 HS_SECS=1
+	CONC=(1 4 16)
+else
+	N_SMALL=2000 N_MED=200 N_DELAY=200 N_IDLE=10000 HS_SECS=5
+	CONC=(1 4 16 64)
+	[[ -z $OUT ]] && OUT=$ROOT/docs/BENCHMARKS.md
+fi
+DELAY_MS=10 # one way: 20 ms round trip
+
+to_bytes() {
+	local v=${1^^} m=1
+	case $v in
+	*K) m=1024; v=${v%K} ;;
+	*M) m=$((1024 * 1024)); v=${v%M} ;;
+	*G) m=$((1024 * 1024 * 1024)); v=${v%G} ;;
+	esac
+	[[ $v =~ ^[0-9]+$ ]] || { echo "bench.sh: bad size '$1'" >&2; exit 2; }
+	echo $((v * m))
+}
+BYTES=$(to_bytes "$SIZE")
+((BYTES >= 65536)) || { echo "bench.sh: --size must be >= 64K" >&2; exit 2; }
+[[ $RUNS =~ ^[1-9][0-9]*$ ]] || { echo "bench.sh: bad --runs" >&2; exit 2; }
+
+say() { printf '== %s\n' "$*" >&2; }
+die() { printf 'bench.sh: %s\n' "$*" >&2; exit 1; }
+
+# ---- packages and build --------------------------------------------------
+
+PACKAGES=(build-essential cmake pkg-config libssl-dev libcjson-dev
+	libcmocka-dev openssl ca-certificates openssh-server openssh-client
+	nginx curl)
+missing=()
+for p in "${PACKAGES[@]}"; do
+	dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if ((${#missing[@]})); then
+	if [[ $(id -u) == 0 ]]; then
+		say "installing ${missing[*]}"
+		export DEBIAN_FRONTEND=noninteractive
+		apt-get update -qq
+		apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+	else
+		say "missing packages (${missing[*]}): cases needing them are skipped (run as root to install)"
+	fi
+fi
+HAVE_SSH=0 HAVE_NGINX=0
+[[ -x /usr/sbin/sshd ]] && command -v scp >/dev/null && HAVE_SSH=1
+command -v nginx >/dev/null && command -v curl >/dev/null && HAVE_NGINX=1
+
+if [[ -z $BUILD ]]; then
+	BUILD=$ROOT/build
+fi
+if [[ ! -x $BUILD/ferryd || ! -x $BUILD/ferry || ! -x $BUILD/tests/fr_probe ||
+	! -x $BUILD/tests/fr_delay ]]; then
+	say "building ferry in $BUILD"
+	cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+		-DFERRY_TESTS=ON >/dev/null
+	cmake --build "$BUILD" -j "$(nproc)" >/dev/null
+fi
+FERRYD=$BUILD/ferryd
+FERRY_BIN=$BUILD/ferry
+PROBE=$BUILD/tests/fr_probe
+DELAY=$BUILD/tests/fr_delay
+
+# ---- scratch space, peers, cleanup ---------------------------------------
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/ferry-bench.XXXXXX")  # source files (disk)
+S=$(mktemp -d /dev/shm/ferry-bench.XXXXXX)            # tmpfs destinations
+D=$(mktemp -d "$DISK/ferry-bench-disk.XXXXXX")        # on-disk row
+PIDS=()
+
+cleanup() {
+	local p
+	for p in "${PIDS[@]}"; do
+		kill "$p" 2>/dev/null || true
+	done
+	for p in "${PIDS[@]}"; do
+		wait "$p" 2>/dev/null || true
+	done
+	exec 9>&- 2>/dev/null || true
+	rm -rf "$T" "$S" "$D"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# stop PID: stop one peer we started, and forget it
+stop() {
+	local p=$1 i keep=()
+	kill "$p" 2>/dev/null || true
+	wait "$p" 2>/dev/null || true
+	for i in "${PIDS[@]}"; do
+		[[ $i == "$p" ]] || keep+=("$i")
+	done
+	PIDS=("${keep[@]}")
+}
+
+
+free_port() {
+	local p
+	while :; do
+		p=$((20000 + RANDOM % 40000))
+		listening "$p" || { echo "$p"; return; }
+	done
+}
+
+# listening() never connects: s_server -naccept 1 would take a probe for
+# its one client.
+listening() {
+	grep -qi ":$(printf %04X "$1") 00000000:0000 0A" /proc/net/tcp
+}
+
+wait_port() {
+	local i
+	for ((i = 0; i < 200; i++)); do
+		listening "$1" && return 0
+		sleep 0.05
+	done
+	die "$2 did not start listening on port $1 (see $3)"
+}
+
+now() { echo "${EPOCHREALTIME/,/.}"; }
+elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.4f", b - a }'; }
+
+# ---- the file and the certificates ---------------------------------------
+
+say "making a $BYTES-byte random file"
+SRC=$T/file.bin
+head -c "$BYTES" /dev/urandom >"$SRC"
+cat "$SRC" >/dev/null # page cache warm
+SRC_SHA=$(sha256sum "$SRC" | cut -d' ' -f1)
+
+C=$T/certs
+mkdir -p "$C"
+"$ROOT/tools/ferry-certs" ca "$C" >/dev/null
+"$ROOT/tools/ferry-certs" server "$C" localhost 127.0.0.1 >/dev/null
+"$ROOT/tools/ferry-certs" client "$C" bench >/dev/null
+SCRT=$C/localhost.crt SKEY=$C/localhost.key CA=$C/ca.crt
+CCRT=$C/bench.crt CKEY=$C/bench.key
+SUITE=TLS_AES_128_GCM_SHA256
+
+# ferryd ROOTDIR LOG [EXTRA ARGS]: start one; sets FPORT and FPID
+start_ferryd() {
+	local root=$1 log=$2
+	shift 2
+	rm -f "$T/port"
+	"$FERRYD" --root "$root" --cert "$SCRT" --key "$SKEY" --ca "$CA" \
+		--listen 127.0.0.1:0 --port-file "$T/port" "$@" 2>"$log" &
+	FPID=$!
+	PIDS+=("$FPID")
+	local i
+	for ((i = 0; i < 200; i++)); do
+		[[ -s $T/port ]] && break
+		sleep 0.05
+	done
+	[[ -s $T/port ]] || die "ferryd did not start (see $log)"
+	FPORT=$(cat "$T/port")
+}
+
+FROOT=$S/ferry-root
+mkdir -p "$FROOT" "$D/ferry-root" "$S/dl"
+start_ferryd "$FROOT" "$T/ferryd.log"
+FPORT_MAIN=$FPORT
+FERRY=("$FERRY_BIN" -s "127.0.0.1:$FPORT" --ca "$CA" --cert "$CCRT" --key "$CKEY")
+start_ferryd "$D/ferry-root" "$T/ferryd-disk.log"
+FERRY_DISK=("$FERRY_BIN" -s "127.0.0.1:$FPORT" --ca "$CA" --cert "$CCRT" --key "$CKEY")
+start_ferryd "$FROOT" "$T/ferryd-lat.log"
+LAT_FPORT=$FPORT
+
+# the held-open stdin of s_server: never at EOF, never blocking
+mkfifo "$T/hold"
+exec 9<>"$T/hold"
+
+if ((HAVE_SSH)); then
+	say "starting a private sshd"
+	K=$T/ssh
+	mkdir -p "$K"
+	ssh-keygen -q -t ed25519 -N '' -f "$K/host" >/dev/null
+	ssh-keygen -q -t ed25519 -N '' -f "$K/user" >/dev/null
+	cp "$K/user.pub" "$K/authorized_keys"
+	chmod 700 "$K"
+	SSH_PORT=$(free_port)
+	cat >"$K/sshd_config" <<EOF
+Port $SSH_PORT
+ListenAddress 127.0.0.1
+HostKey $K/host
+PidFile $K/sshd.pid
+AuthorizedKeysFile $K/authorized_keys
+StrictModes no
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PermitRootLogin prohibit-password
+UsePAM no
+Subsystem sftp internal-sftp
+LogLevel ERROR
+MaxStartups 100
+MaxSessions 100
+EOF
+	[[ $(id -u) == 0 ]] && mkdir -p /run/sshd
+	/usr/sbin/sshd -D -e -f "$K/sshd_config" 2>"$K/log" &
+	PIDS+=($!)
+	wait_port "$SSH_PORT" sshd "$K/log"
+	SSH_OPTS=(-i "$K/user" -o StrictHostKeyChecking=no
+		-o UserKnownHostsFile=/dev/null -o BatchMode=yes -o LogLevel=ERROR
+		-o Compression=no -c aes128-gcm@openssh.com)
+	SSH=(ssh "${SSH_OPTS[@]}" -p "$SSH_PORT" 127.0.0.1)
+	SCP=(scp -q "${SSH_OPTS[@]}" -P "$SSH_PORT")
+	"${SSH[@]}" true || die "cannot log in to the private sshd (see $K/log)"
+fi
+
+if ((HAVE_NGINX)); then
+	say "starting nginx"
+	N=$T/nginx
+	mkdir -p "$N" "$S/www" "$S/www-tmp"
+	chmod 1777 "$S/www" "$S/www-tmp"
+	NGINX_PORT=$(free_port)
+	user_line=
+	[[ $(id -u) == 0 ]] && user_line="user root;"
+	cat >"$N/nginx.conf" <<EOF
+$user_line
+worker_processes auto;
+pid $N/nginx.pid;
+error_log $N/error.log warn;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    client_body_temp_path $S/www-tmp;
+    sendfile on;
+    server {
+        listen 127.0.0.1:$NGINX_PORT ssl;
+        ssl_certificate $SCRT;
+        ssl_certificate_key $SKEY;
+        ssl_client_certificate $CA;
+        ssl_verify_client on;
+        ssl_protocols TLSv1.3;
+        root $S/www;
+        client_max_body_size 0;
+        location / {
+            dav_methods PUT;
+            create_full_put_path on;
+        }
+    }
+}
+EOF
+	nginx -e "$N/error.log" -p "$N" -c "$N/nginx.conf" -g 'daemon off;' &
+	PIDS+=($!)
+	wait_port "$NGINX_PORT" nginx "$N/error.log"
+	CURL=(curl -sS --fail --cacert "$CA" --cert "$CCRT" --key "$CKEY"
+		--tls13-ciphers "$SUITE")
+	NGINX_URL=https://127.0.0.1:$NGINX_PORT
+	cp "$SRC" "$S/www/file.bin"
+fi
+
+# ---- the cases -----------------------------------------------------------
+# Each case is a function that moves the bytes once and checks they arrived
+# (size or hash); the loop times it.
+
+check_size() {
+	local got
+	got=$(stat -c %s "$1")
+	[[ $got == "$2" ]] || die "$3: $got bytes arrived, $2 expected"
+}
+
+check_sha() { # OUTPUT-LINE CASE
+	[[ ${1%% *} == "$SRC_SHA" ]] || die "$2: wrong sha256 '${1%% *}'"
+}
+
+prep_raw_tls() {
+	local port
+	port=$(free_port)
+	RAW_PORT=$port
+	# s_server prints the decrypted bytes on stdout; -naccept 1 ends it
+	# when the connection closes, so its byte count is what arrived.
+	openssl s_server -quiet -naccept 1 -accept "127.0.0.1:$port" \
+		-cert "$SCRT" -key "$SKEY" -CAfile "$CA" -Verify 1 \
+		-ciphersuites "$SUITE" <&9 2>"$T/s_server.log" |
+		wc -c >"$T/raw.count" &
+	RAW_PID=$!
+	PIDS+=("$RAW_PID")
+	wait_port "$port" "openssl s_server" "$T/s_server.log"
+}
+
+case_raw_tls() {
+	local cnt=$T/raw.count spid=$RAW_PID
+	openssl s_client -quiet -no_ign_eof -nocommands \
+		-connect "127.0.0.1:$RAW_PORT" -cert "$CCRT" -key "$CKEY" \
+		-CAfile "$CA" -ciphersuites "$SUITE" <"$SRC" >/dev/null \
+		2>"$T/s_client.log"
+	wait "$spid"
+	stop "$spid"
+	[[ $(<"$cnt") == "$BYTES" ]] ||
+		die "raw TLS: $(<"$cnt") bytes arrived, $BYTES expected"
+}
+
+case_ferry_put() {
+	local o
+	o=$("${FERRY[@]}" put --overwrite "$SRC" up.bin)
+	check_sha "$o" "ferry put"
+}
+
+case_ferry_get() {
+	local o
+	o=$("${FERRY[@]}" get --overwrite src.bin "$S/dl/src.bin")
+	check_sha "$o" "ferry get"
+	rm -f "$S/dl/src.bin"
+}
+
+case_ferry_put_disk() {
+	local o
+	o=$("${FERRY_DISK[@]}" put --overwrite "$SRC" up.bin)
+	check_sha "$o" "ferry put (disk)"
+}
+
+case_dd_fsync() {
+	dd if="$SRC" of="$D/dd.bin" bs=1M conv=fsync status=none
+	check_size "$D/dd.bin" "$BYTES" "dd"
+}
+
+case_scp_up() {
+	"${SCP[@]}" "$SRC" "127.0.0.1:$S/scp-up.bin"
+	check_size "$S/scp-up.bin" "$BYTES" "scp up"
+	rm -f "$S/scp-up.bin"
+}
+
+case_scp_down() {
+	"${SCP[@]}" "127.0.0.1:$FROOT/src.bin" "$S/scp-down.bin"
+	check_size "$S/scp-down.bin" "$BYTES" "scp down"
+	rm -f "$S/scp-down.bin"
+}
+
+case_scp_hashed() {
+	local a b
+	a=$(sha256sum "$SRC" | cut -d' ' -f1)
+	"${SCP[@]}" "$SRC" "127.0.0.1:$S/scp-h.bin"
+	b=$("${SSH[@]}" sha256sum "$S/scp-h.bin" | cut -d' ' -f1)
+	[[ $a == "$b" ]] || die "sha256sum + scp: hashes differ"
+	rm -f "$S/scp-h.bin"
+}
+
+case_curl_put() {
+	"${CURL[@]}" -T "$SRC" -o /dev/null "$NGINX_URL/up.bin"
+	check_size "$S/www/up.bin" "$BYTES" "curl PUT"
+	rm -f "$S/www/up.bin"
+}
+
+case_curl_get() {
+	"${CURL[@]}" -o "$S/curl-get.bin" "$NGINX_URL/file.bin"
+	check_size "$S/curl-get.bin" "$BYTES" "curl GET"
+	rm -f "$S/curl-get.bin"
+}
+
+# ---- results --------------------------------------------------------------
+declare -A TIMES=() LABEL=() DIR=() AMOUNT=() UNIT=()
+ORDER=()
+
+# define NAME LABEL DIRECTION AMOUNT UNIT(MiB|files)
+define() {
+	ORDER+=("$1")
+	LABEL[$1]=$2 DIR[$1]=$3 AMOUNT[$1]=$4 UNIT[$1]=$5
+	TIMES[$1]=
+}
+
+# timed NAME CMD...: run CMD once, add its wall time to NAME; a function
+# prep_NAME, if there is one, runs first, untimed.
+timed() {
+	local name=$1 t0
+	shift
+	if declare -F "prep_$name" >/dev/null; then "prep_$name"; fi
+	t0=$(now)
+	"$@"
+	TIMES[$name]+="$(elapsed "$t0") "
+}
+
+median() {
+	tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '
+		{ v[NR] = $1 }
+		END { if (NR == 0) print "nan"
+		      else if (NR % 2) print v[(NR + 1) / 2]
+		      else printf "%.4f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+MIB=$(awk -v b="$BYTES" 'BEGIN { printf "%.0f", b / 1048576 }')
+MIBF=$(awk -v b="$BYTES" 'BEGIN { printf "%.3f", b / 1048576 }')
+
+define raw_tls "openssl s_client -> s_server (raw TLS 1.3)" up "$MIBF" MiB
+define ferry_put "ferry put (tmpfs root)" up "$MIBF" MiB
+define ferry_get "ferry get (tmpfs root)" down "$MIBF" MiB
+if ((HAVE_SSH)); then
+	define scp_up "scp -c aes128-gcm" up "$MIBF" MiB
+	define scp_down "scp -c aes128-gcm" down "$MIBF" MiB
+	define scp_hashed "sha256sum + scp + ssh sha256sum" up "$MIBF" MiB
+fi
+if ((HAVE_NGINX)); then
+	define curl_put "curl PUT -> nginx dav (mTLS)" up "$MIBF" MiB
+	define curl_get "curl GET <- nginx (mTLS)" down "$MIBF" MiB
+fi
+define ferry_put_disk "ferry put (root on disk, fsync)" up "$MIBF" MiB
+define dd_fsync "dd bs=1M conv=fsync (same disk)" local "$MIBF" MiB
+
+cp "$SRC" "$FROOT/src.bin"
+
+say "throughput: $MIB MiB x $RUNS runs, interleaved"
+for ((run = 1; run <= RUNS; run++)); do
+	for name in "${ORDER[@]}"; do
+		sync # nothing of the previous case left to write back
+		timed "$name" "case_$name"
+	done
+	say "run $run/$RUNS done"
+done
+
+# ---- scale: many files over one connection ---------------------------------
+
+mk_tree() { # DIR COUNT BYTES
+	mkdir -p "$1"
+	head -c $(($2 * $3)) /dev/urandom | split -b "$3" -a 5 -d - "$1/f"
+}
+
+say "making $N_SMALL x 4 KiB and $N_MED x 1 MiB files"
+mk_tree "$T/small" "$N_SMALL" 4096
+mk_tree "$T/med" "$N_MED" 1048576
+mk_tree "$T/delay" "$N_DELAY" 4096
+
+tree_ferry() { # TREE FERRY-PORT
+	local n o
+	n=$(ls "$T/$1" | wc -l)
+	rm -rf "${FROOT:?}/$1"
+	o=$("$FERRY_BIN" -s "127.0.0.1:$2" --ca "$CA" --cert "$CCRT" --key "$CKEY" \
+		put "$T/$1"/* "$1/" | wc -l)
+	[[ $o == "$n" ]] || die "ferry put of $1: $o of $n files"
+}
+tree_scp() { # TREE SSH-PORT
+	rm -rf "${S:?}/scp-$1"
+	scp -q -r "${SSH_OPTS[@]}" -P "$2" "$T/$1" "127.0.0.1:$S/scp-$1"
+	[[ $(ls "$S/scp-$1" | wc -l) == $(ls "$T/$1" | wc -l) ]] ||
+		die "scp -r of $1 incomplete"
+}
+tree_tar() { # TREE SSH-PORT
+	rm -rf "${S:?}/tar-$1"
+	mkdir -p "$S/tar-$1"
+	tar -C "$T" -cf - "$1" |
+		ssh "${SSH_OPTS[@]}" -p "$2" 127.0.0.1 tar -C "$S/tar-$1" -xf -
+	[[ $(ls "$S/tar-$1/$1" | wc -l) == $(ls "$T/$1" | wc -l) ]] ||
+		die "tar | ssh of $1 incomplete"
+}
+
+DELAY_PORT=$(free_port)
+"$DELAY" --listen "127.0.0.1:$DELAY_PORT" --to "127.0.0.1:$LAT_FPORT" \
+	--delay-ms "$DELAY_MS" 2>"$T/delay.log" &
+PIDS+=($!)
+wait_port "$DELAY_PORT" fr_delay "$T/delay.log"
+if ((HAVE_SSH)); then
+	SSH_DELAY_PORT=$(free_port)
+	"$DELAY" --listen "127.0.0.1:$SSH_DELAY_PORT" --to "127.0.0.1:$SSH_PORT" \
+		--delay-ms "$DELAY_MS" 2>"$T/delay-ssh.log" &
+	PIDS+=($!)
+	wait_port "$SSH_DELAY_PORT" fr_delay "$T/delay-ssh.log"
+fi
+
+SCALE=()
+sdefine() { define "$@"; SCALE+=("$1"); ORDER=("${ORDER[@]:0:${#ORDER[@]}-1}"); }
+sdefine small_ferry "ferry put, one connection" "$N_SMALL x 4 KiB" "$N_SMALL" files
+sdefine med_ferry "ferry put, one connection" "$N_MED x 1 MiB" "$N_MED" files
+sdefine delay_ferry "ferry put, 20 ms RTT proxy" "$N_DELAY x 4 KiB" "$N_DELAY" files
+if ((HAVE_SSH)); then
+	sdefine small_scp "scp -r" "$N_SMALL x 4 KiB" "$N_SMALL" files
+	sdefine small_tar "tar \\| ssh" "$N_SMALL x 4 KiB" "$N_SMALL" files
+	sdefine med_scp "scp -r" "$N_MED x 1 MiB" "$N_MED" files
+	sdefine med_tar "tar \\| ssh" "$N_MED x 1 MiB" "$N_MED" files
+	sdefine delay_scp "scp -r, 20 ms RTT proxy" "$N_DELAY x 4 KiB" "$N_DELAY" files
+	sdefine delay_tar "tar \\| ssh, 20 ms RTT proxy" "$N_DELAY x 4 KiB" "$N_DELAY" files
+fi
+
+say "scale: files over one connection x $RUNS runs"
+for ((run = 1; run <= RUNS; run++)); do
+	timed small_ferry tree_ferry small "$FPORT_MAIN"
+	timed med_ferry tree_ferry med "$FPORT_MAIN"
+	timed delay_ferry tree_ferry delay "$DELAY_PORT"
+	if ((HAVE_SSH)); then
+		timed small_scp tree_scp small "$SSH_PORT"
+		timed small_tar tree_tar small "$SSH_PORT"
+		timed med_scp tree_scp med "$SSH_PORT"
+		timed med_tar tree_tar med "$SSH_PORT"
+		timed delay_scp tree_scp delay "$SSH_DELAY_PORT"
+		timed delay_tar tree_tar delay "$SSH_DELAY_PORT"
+	fi
+done
+
+# ---- concurrency: N clients at once, SIZE bytes in total -------------------
+
+declare -A CONC_T=() CONC_SPREAD=()
+say "concurrency: ${CONC[*]} clients x $RUNS runs"
+for n in "${CONC[@]}"; do
+	per=$((BYTES / n))
+	head -c "$per" "$SRC" >"$T/conc.$n"
+done
+for ((run = 1; run <= RUNS; run++)); do
+	for n in "${CONC[@]}"; do
+		rm -rf "$S/conc"
+		mkdir -p "$S/conc"
+		t0=$(now)
+		cpids=()
+		for ((i = 0; i < n; i++)); do
+			(
+				c0=$(now)
+				"${FERRY[@]}" -q put --overwrite "$T/conc.$n" "conc/$n.$i" \
+					>/dev/null
+				elapsed "$c0" >"$S/conc/t.$i"
+			) &
+			cpids+=($!)
+		done
+		for p in "${cpids[@]}"; do
+			wait "$p" || die "concurrency $n: a client failed"
+		done
+		CONC_T[$n]+="$(elapsed "$t0") "
+		CONC_SPREAD[$n]+="$(cat "$S/conc"/t.* | sort -g | awk '
+			NR == 1 { lo = $1 } { hi = $1 }
+			END { printf "%.2f", (lo > 0 ? hi / lo : 0) }') "
+	done
+done
+rm -rf "${FROOT:?}/conc" "$S/conc"
+
+# ---- memory: idle connections after the handshake ------------------------
+
+rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+say "memory: $N_IDLE idle connections"
+ulimit -n $((N_IDLE + 1024)) 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+IDLE_NOTE=
+start_ferryd "$FROOT" "$T/ferryd-idle.log" --max-conns $((N_IDLE + 16)) \
+	--idle-timeout 600 --handshake-timeout 60
+IDLE_PID=$FPID
+rss0=$(rss_kib "$IDLE_PID")
+"$PROBE" -s "127.0.0.1:$FPORT" --ca "$CA" --cert "$CCRT" --key "$CKEY" \
+	--hold "$N_IDLE" --seconds 600 >"$T/hold.out" 2>&1 &
+HOLD_PID=$!
+PIDS+=("$HOLD_PID")
+for ((i = 0; i < 6000; i++)); do
+	grep -q held "$T/hold.out" 2>/dev/null && break
+	kill -0 "$HOLD_PID" 2>/dev/null || break
+	sleep 0.1
+done
+if grep -q "held $N_IDLE" "$T/hold.out"; then
+	sleep 1
+	rss1=$(rss_kib "$IDLE_PID")
+	IDLE_PER=$(awk -v a="$rss0" -v b="$rss1" -v n="$N_IDLE" \
+		'BEGIN { printf "%.1f", (b - a) / n }')
+	IDLE_NOTE="ferryd RSS $((rss0 / 1024)) MiB -> $((rss1 / 1024)) MiB with $N_IDLE idle connections: $IDLE_PER KiB each"
+else
+	die "could not hold $N_IDLE connections: $(tail -1 "$T/hold.out")"
+fi
+stop "$HOLD_PID"
+stop "$IDLE_PID"
+
+# RSS of both sides during a transfer (flat in file size)
+say "memory: RSS during a $MIB MiB put and get"
+peak_rss() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
+start_ferryd "$FROOT" "$T/ferryd-rss.log"
+RSS_PID=$FPID
+FERRY_RSS=("$FERRY_BIN" -s "127.0.0.1:$FPORT" --ca "$CA" --cert "$CCRT" --key "$CKEY")
+cput=$( { /usr/bin/time -f %M "${FERRY_RSS[@]}" put --overwrite "$SRC" rss.bin >/dev/null; } 2>&1 | tail -1)
+cget=$( { /usr/bin/time -f %M "${FERRY_RSS[@]}" get --overwrite rss.bin "$S/dl/rss.bin" >/dev/null; } 2>&1 | tail -1)
+srss=$(peak_rss "$RSS_PID")
+rm -f "$S/dl/rss.bin" "$FROOT/rss.bin"
+stop "$RSS_PID"
+RSS_NOTE="peak RSS moving $MIB MiB: ferry put $((cput / 1024)) MiB, ferry get $((cget / 1024)) MiB, ferryd $((srss / 1024)) MiB"
+
+# ---- handshakes: full mTLS handshakes per second -------------------------
+
+hs_rate() { # PORT -> handshakes/s measured by openssl s_time -new
+	local t0 out n
+	t0=$(now)
+	out=$(openssl s_time -connect "127.0.0.1:$1" -new -time "$HS_SECS" \
+		-cert "$CCRT" -key "$CKEY" -CAfile "$CA" 2>&1 </dev/null)
+	n=$(sed -n 's/^\([0-9][0-9]*\) connections in [0-9.]*s;.*/\1/p' <<<"$out" | head -1)
+	[[ -n $n ]] || die "s_time failed: $(tail -2 <<<"$out")"
+	awk -v n="$n" -v e="$(elapsed "$t0")" 'BEGIN { printf "%.0f", n / e }'
+}
+say "handshakes: openssl s_time -new against s_server and ferryd"
+HS_PORT=$(free_port)
+openssl s_server -quiet -accept "127.0.0.1:$HS_PORT" -cert "$SCRT" \
+	-key "$SKEY" -CAfile "$CA" -Verify 1 -ciphersuites "$SUITE" <&9 \
+	>/dev/null 2>"$T/s_server-hs.log" &
+HS_PID=$!
+PIDS+=("$HS_PID")
+wait_port "$HS_PORT" "openssl s_server" "$T/s_server-hs.log"
+HS_REF=() HS_FERRY=()
+for ((run = 1; run <= RUNS; run++)); do
+	HS_REF+=("$(hs_rate "$HS_PORT")")
+	HS_FERRY+=("$(hs_rate "$FPORT_MAIN")")
+done
+stop "$HS_PID"
+HS_REF_M=$(median "${HS_REF[*]}")
+HS_FERRY_M=$(median "${HS_FERRY[*]}")
+
+# ---- negotiated parameters -----------------------------------------------
+
+cipher_of() { # PORT [EXTRA s_client ARGS]
+	openssl s_client -brief -connect "127.0.0.1:$1" -cert "$CCRT" \
+		-key "$CKEY" -CAfile "$CA" "${@:2}" </dev/null 2>&1 |
+		sed -n 's/^Ciphersuite: //p' | head -1
+}
+CIPHER_FERRY=$(cipher_of "$FPORT_MAIN")
+CIPHER_NGINX=
+((HAVE_NGINX)) && CIPHER_NGINX=$(cipher_of "$NGINX_PORT" -ciphersuites "$SUITE")
+
+# ---- the report ----------------------------------------------------------
+
+REF=$(median "${TIMES[raw_tls]}")
+report() {
+	local name m rate ratio n
+	echo "## Throughput: one $MIB MiB file, median of $RUNS run(s)"
+	echo
+	echo "| tool | direction | median s | MiB/s | vs raw TLS |"
+	echo "|---|---|---:|---:|---:|"
+	for name in "${ORDER[@]}"; do
+		m=$(median "${TIMES[$name]}")
+		rate=$(awk -v a="${AMOUNT[$name]}" -v t="$m" 'BEGIN { printf "%.0f", a / t }')
+		ratio=$(awk -v r="$REF" -v t="$m" 'BEGIN { printf "%.2f", r / t }')
+		echo "| ${LABEL[$name]} | ${DIR[$name]} | $m | $rate | $ratio |"
+	done
+	echo
+	m=$(median "${TIMES[ferry_put_disk]}")
+	n=$(median "${TIMES[dd_fsync]}")
+	echo "On disk ($DISK): ferry put takes $(awk -v a="$m" -v b="$n" 'BEGIN { printf "%.2f", a / b }') x the time of dd conv=fsync."
+	echo
+	echo "## Many files over one connection, median of $RUNS run(s)"
+	echo
+	echo "| tool | files | median s | files/s | vs ferry |"
+	echo "|---|---|---:|---:|---:|"
+	local base
+	for name in "${SCALE[@]}"; do
+		m=$(median "${TIMES[$name]}")
+		case ${DIR[$name]} in
+		"$N_SMALL x 4 KiB") base=$(median "${TIMES[small_ferry]}") ;;
+		"$N_MED x 1 MiB") base=$(median "${TIMES[med_ferry]}") ;;
+		*) base=$(median "${TIMES[delay_ferry]}") ;;
+		esac
+		rate=$(awk -v a="${AMOUNT[$name]}" -v t="$m" 'BEGIN { printf "%.0f", a / t }')
+		ratio=$(awk -v b="$base" -v t="$m" 'BEGIN { printf "%.2f", b / t }')
+		echo "| ${LABEL[$name]} | ${DIR[$name]} | $m | $rate | $ratio |"
+	done
+	echo
+	echo "20 ms RTT: tests/tools/fr_delay adds $DELAY_MS ms each way."
+	echo
+	echo "## Concurrent clients, $MIB MiB in total, median of $RUNS run(s)"
+	echo
+	echo "| clients | MiB each | median s | aggregate MiB/s | vs 1 client | max/min client time |"
+	echo "|---:|---:|---:|---:|---:|---:|"
+	local one
+	one=$(median "${CONC_T[1]}")
+	for n in "${CONC[@]}"; do
+		m=$(median "${CONC_T[$n]}")
+		echo "| $n | $(awk -v b="$BYTES" -v n="$n" 'BEGIN { printf "%.2f", b / n / 1048576 }') | $m | $(awk -v a="$MIBF" -v t="$m" 'BEGIN { printf "%.0f", a / t }') | $(awk -v o="$one" -v t="$m" 'BEGIN { printf "%.2f", o / t }') | $(median "${CONC_SPREAD[$n]}") |"
+	done
+	echo
+	echo "## Memory and handshakes"
+	echo
+	echo "- $IDLE_NOTE"
+	echo "- $RSS_NOTE"
+	echo "- full mTLS handshakes/s (openssl s_time -new, ECDSA P-256, $SUITE): openssl s_server $HS_REF_M, ferryd $HS_FERRY_M ($(awk -v a="$HS_FERRY_M" -v b="$HS_REF_M" 'BEGIN { printf "%.2f", a / b }') x)"
+	echo
+	echo "## Machine"
+	echo
+	echo "- $(nproc) cores: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
+	echo "- CPU flags: $(grep -o -w -E 'aes|sha_ni|avx|avx2|avx512f|vaes|vpclmulqdq' /proc/cpuinfo | sort -u | tr '\n' ' ')"
+	echo "- kernel $(uname -r); kernel TLS module: $([[ -d /sys/module/tls ]] && echo loaded || echo absent)"
+	echo "- $(openssl version); $(ssh -V 2>&1); $(nginx -v 2>&1 | sed 's/^nginx version: //'); $(curl --version | head -1 | cut -d' ' -f1-2)"
+	echo "- negotiated: ferry $CIPHER_FERRY; raw TLS and curl/nginx forced to $SUITE${CIPHER_NGINX:+ (nginx: $CIPHER_NGINX)}; ssh aes128-gcm@openssh.com"
+	echo "- sources on $(df --output=source "$T" | tail -1), tmpfs destinations in /dev/shm; $RUNS run(s), interleaved; $(date -u +%Y-%m-%d)"
+}
+
+REPORT=$(report)
+echo "$REPORT"
+if [[ -n $OUT ]]; then
+	{
+		echo "# ferry benchmarks"
+		echo
+		echo "Written by \`tools/bench.sh$([[ $SIZE != 1G ]] && echo " --size $SIZE")$([[ $RUNS != 3 ]] && echo " --runs $RUNS")$(((QUICK)) && echo " --quick")\`; see docs/PERFORMANCE.md for"
+		echo "what the numbers mean and how they were reached.  Both ends of every"
+		echo "transfer run on this machine, over loopback: the client and the server"
+		echo "share its cores."
+		echo
+		echo "$REPORT"
+	} >"$OUT"
+	say "wrote $OUT"
+fi
