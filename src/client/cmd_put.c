@@ -10,6 +10,11 @@
  * check against our own first K bytes before sending the rest; on a
  * mismatch we start again from 0 on a new connection.  It does not recurse
  * into directories.
+ * Requests are pipelined: the next file's put request leaves right after
+ * this file's body, before its final answer is read (the server serves
+ * requests in order), so a file costs one round trip, not two.  A request
+ * sent ahead on a connection that then drops is forgotten: that file opens
+ * and asks again on the new connection.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +28,7 @@
 #include "ferry/err.h"
 #include "ferry/hash.h"
 #include "ferry/limits.h"
+#include "ferry/path.h"
 
 #include "cli.h"
 #include "output.h"
@@ -36,6 +42,8 @@ struct put_ctx {
 	unsigned char *buf; /* FR_IO_CHUNK bytes */
 	struct fr_sha256 *h;
 	char hex[FR_SHA256_HEX]; /* of the last file stored */
+	int pre_fd; /* the next file, whose put request is already sent */
+	uint64_t pre_size;
 };
 
 /* The body could not be written: the server may have answered with an
@@ -227,9 +235,37 @@ struct attempt {
 	bool restart; /* reconnect and start from 0 (prefix mismatch) */
 };
 
+/* Open the next file and send its put request now, while the previous
+ * final answer is on its way.  Anything unusual (not a regular file, cannot
+ * be opened) is left for its own turn to report. */
+static void put_ahead(struct put_ctx *c, const char *local, const char *remote)
+{
+	struct stat st;
+	int fd;
+
+	fd = open(local, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    sess_send(c->s,
+	              fr_req_put_resume(sess_req(c->s), remote,
+	                                (uint64_t)st.st_size, NULL,
+	                                c->o.overwrite, c->o.resume),
+	              "put", remote) != FX_OK) {
+		close(fd);
+		return;
+	}
+	c->pre_fd = fd;
+	c->pre_size = (uint64_t)st.st_size;
+}
+
+/* One attempt at local -> remote; sent: the request already went out
+ * (pipelined).  next_local/next_remote (or NULL): the file whose request
+ * may follow this body. */
 static void put_try(struct put_ctx *c, int fd, const char *local,
                     const char *remote, uint64_t size, bool resume,
-                    struct attempt *a)
+                    bool sent, const char *next_local,
+                    const char *next_remote, struct attempt *a)
 {
 	struct fr_response r;
 	struct prefix pre;
@@ -241,10 +277,11 @@ static void put_try(struct put_ctx *c, int fd, const char *local,
 	memset(&pre, 0, sizeof pre);
 	memset(a, 0, sizeof *a);
 	fr_sha256_reset(c->h);
-	rc = sess_send(c->s,
-	               fr_req_put_resume(sess_req(c->s), remote, size, NULL,
-	                                 c->o.overwrite, resume),
-	               "put", remote);
+	rc = sent ? FX_OK
+	          : sess_send(c->s,
+	                      fr_req_put_resume(sess_req(c->s), remote, size,
+	                                        NULL, c->o.overwrite, resume),
+	                      "put", remote);
 	if (rc != FX_OK)
 		goto out;
 	/* while the server hashes what it holds, we hash our side; a local
@@ -312,6 +349,8 @@ static void put_try(struct put_ctx *c, int fd, const char *local,
 	if (rc != FX_OK)
 		goto out;
 	fr_sha256_final_hex(c->h, hex);
+	if (next_local)
+		put_ahead(c, next_local, next_remote);
 
 	fr_response_cleanup(&r);
 	rc = sess_recv(c->s, &r);
@@ -353,16 +392,25 @@ out:
 	fr_response_cleanup(&r);
 }
 
-static int put_one(struct put_ctx *c, const char *local, const char *remote)
+static int put_one(struct put_ctx *c, const char *local, const char *remote,
+                   const char *next_local, const char *next_remote)
 {
 	struct attempt a;
 	struct stat st;
 	double t0 = cli_now();
-	bool resume = c->o.resume, restarted = false;
+	bool resume = c->o.resume, restarted = false, sent = false;
 	unsigned n = 0;
 	uint64_t size;
 	int fd, rc;
 
+	if (c->pre_fd >= 0) {
+		/* the request went out behind the previous file */
+		fd = c->pre_fd;
+		size = c->pre_size;
+		c->pre_fd = -1;
+		sent = true;
+		goto attempts;
+	}
 	fd = open(local, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		fprintf(stderr, "ferry: put %s: %s\n", local, strerror(errno));
@@ -380,8 +428,11 @@ static int put_one(struct put_ctx *c, const char *local, const char *remote)
 	}
 	size = (uint64_t)st.st_size;
 
+attempts:
 	for (;;) {
-		put_try(c, fd, local, remote, size, resume, &a);
+		put_try(c, fd, local, remote, size, resume, sent, next_local,
+		        next_remote, &a);
+		sent = false;
 		rc = a.rc;
 		if (a.restart && !restarted) {
 			restarted = true; /* once: the server's part is stale */
@@ -391,6 +442,11 @@ static int put_one(struct put_ctx *c, const char *local, const char *remote)
 			cli_backoff(c->cli, "put", remote, ++n, c->o.retries);
 		} else {
 			break;
+		}
+		/* a request sent ahead died with the connection */
+		if (c->pre_fd >= 0) {
+			close(c->pre_fd);
+			c->pre_fd = -1;
 		}
 		sess_close(c->s);
 		while (sess_open(c->s, c->cli) != FX_OK) {
@@ -410,16 +466,33 @@ out:
 	return rc;
 }
 
+/* The remote name of local, silently: false if it cannot be sent. */
+static bool remote_for(const char *local, bool dir_mode, const char *rdir,
+                       char *remote, size_t n)
+{
+	char base[FR_NAME_MAX + 2];
+
+	if (!dir_mode)
+		snprintf(remote, n, "%s", rdir);
+	else {
+		cli_basename(local, base, sizeof base);
+		if (!base[0] || !cli_join(remote, n, rdir, base))
+			return false;
+	}
+	return fr_utf8_valid(remote, strlen(remote));
+}
+
 int cmd_put(const struct cli *cli, int argc, char **argv)
 {
 	struct session s;
 	struct put_ctx c;
 	char rdir[FR_PATH_MAX + 1], remote[FR_PATH_MAX + 2];
-	char base[FR_NAME_MAX + 2];
-	bool help, slash = false, dir_mode = true;
+	char base[FR_NAME_MAX + 2], next[FR_PATH_MAX + 2];
+	bool help, slash = false, dir_mode = true, ahead;
 	int first, nlocal, i, rc, one;
 
 	memset(&c, 0, sizeof c);
+	c.pre_fd = -1;
 	rc = cli_xfer_opts(argc, argv, &c.o, &help, &first);
 	if (rc != FX_OK || help)
 		return rc;
@@ -462,11 +535,16 @@ int cmd_put(const struct cli *cli, int argc, char **argv)
 		} else {
 			memcpy(remote, rdir, sizeof rdir);
 		}
+		ahead = i + 1 < first + nlocal &&
+		        remote_for(argv[i + 1], dir_mode, rdir, next, sizeof next);
 		one = cli_remote_utf8("put", remote);
 		if (one == FX_OK)
-			one = put_one(&c, argv[i], remote);
+			one = put_one(&c, argv[i], remote,
+			              ahead ? argv[i + 1] : NULL, next);
 		rc = cli_merge(rc, one);
 	}
+	if (c.pre_fd >= 0)
+		close(c.pre_fd);
 	sess_close(&s);
 out:
 	free(c.buf);
