@@ -164,16 +164,21 @@ static int recv_body(struct get_ctx *c, int fd, const char *remote,
 	struct progress pg;
 	char doing[FR_PATH_MAX + 32];
 	uint64_t left = size - offset;
-	size_t got;
-	int rc;
+	size_t got, want, n;
+	int rc = FR_OK;
 
 	progress_start(&pg, c->cli->progress, d->path, size);
 	if (offset > 0)
 		progress_resume(&pg, offset);
 	while (left > 0) {
-		rc = sess_read_body(c->s, c->buf,
-		                    left < FR_IO_CHUNK ? left : FR_IO_CHUNK,
-		                    &got);
+		/* fill the buffer: one file write per FR_IO_CHUNK, not one per
+		 * TLS record */
+		want = left < FR_IO_CHUNK ? (size_t)left : FR_IO_CHUNK;
+		for (got = 0; got < want; got += n) {
+			rc = sess_read_body(c->s, c->buf + got, want - got, &n);
+			if (rc != FR_OK)
+				break;
+		}
 		if (rc != FR_OK) {
 			progress_end(&pg);
 			snprintf(doing, sizeof doing, "receiving %s", remote);

@@ -314,9 +314,30 @@ void store_put_discard(struct store_upload *u)
 	u->hold = false;
 }
 
+/* After n more bytes reached fd: when a FR_WRITEBACK_WINDOW boundary was
+ * crossed, start writeback of the window just filled and wait for the one
+ * before it (a worker may wait on the disk, never on a peer).  Best effort:
+ * the final fsync is what makes the data durable. */
+static void writeback(int fd, size_t n)
+{
+	const off_t w = FR_WRITEBACK_WINDOW;
+	off_t end = lseek(fd, 0, SEEK_CUR), cur;
+
+	if (end < 0 || (end - (off_t)n) / w == end / w)
+		return;
+	cur = (end / w - 1) * w;
+	(void)sync_file_range(fd, cur, w, SYNC_FILE_RANGE_WRITE);
+	if (cur >= w)
+		(void)sync_file_range(fd, cur - w, w,
+				      SYNC_FILE_RANGE_WAIT_BEFORE |
+					      SYNC_FILE_RANGE_WRITE |
+					      SYNC_FILE_RANGE_WAIT_AFTER);
+}
+
 int store_put_write(struct store_upload *u, const void *p, size_t n)
 {
 	const char *b = p;
+	size_t total = n;
 
 	while (n > 0) {
 		ssize_t w = write(u->fd, b, n);
@@ -330,6 +351,7 @@ int store_put_write(struct store_upload *u, const void *p, size_t n)
 		b += w;
 		n -= (size_t)w;
 	}
+	writeback(u->fd, total);
 	return FR_OK;
 }
 
