@@ -22,6 +22,7 @@
 #include "acl.h"
 #include "config.h"
 #include "confine.h"
+#include "ktls.h"
 #include "conn.h"
 #include "listener.h"
 #include "pool.h"
@@ -142,6 +143,15 @@ int main(int argc, char **argv)
 		    FR_OK) {
 		fprintf(stderr, "ferryd: %s\n", err);
 		goto out;
+	}
+	{
+		/* before confinement: the probe opens loopback sockets */
+		char why[128];
+		bool k = ktls_probe(why, sizeof(why));
+
+		fr_log(FR_LOG_INFO, "kernel TLS: %s; %s", why,
+		       k ? "not used by ferryd 0.1 (user-space TLS)"
+			 : "user-space TLS");
 	}
 	if (confine_user_lookup(cfg.user, &id, err, sizeof(err)) != FR_OK) {
 		fprintf(stderr, "ferryd: %s\n", err);
