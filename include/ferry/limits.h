@@ -67,7 +67,6 @@
 /* I/O: file reads/writes and TLS records. */
 #define FR_IO_CHUNK (256u * 1024u)  /* bytes per file read/write */
 #define FR_TLS_RECORD 16384u
-#define FR_TLS_READ_BUF (64u * 1024u) /* TLS read-ahead buffer, busy only */
 /* Uploads start writeback every window and wait for the previous one, so
  * dirty pages stay bounded and the final fsync is short. */
 #define FR_WRITEBACK_WINDOW (8u * 1024u * 1024u)

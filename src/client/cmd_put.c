@@ -91,6 +91,7 @@ static int send_body(struct put_ctx *c, int fd, const char *local,
 	ssize_t n;
 	int rc, err = 0;
 
+	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL); /* a hint */
 	progress_start(&pg, c->cli->progress, local, size);
 	if (offset > 0)
 		progress_resume(&pg, offset);

@@ -225,11 +225,11 @@ static int ctx_common(SSL_CTX *ctx, const struct fr_tls_conf *conf, bool server,
 				      SSL_MODE_ENABLE_PARTIAL_WRITE |
 				      SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
 				      SSL_MODE_AUTO_RETRY);
-	/* Bulk reads: read ahead into a buffer of several records, so a body
-	 * costs one read(2) per FR_TLS_READ_BUF, not two per record.  Only
-	 * busy connections hold it (RELEASE_BUFFERS frees it when idle). */
+	/* Read ahead: one read(2) per record instead of two (header, then
+	 * body).  The default one-record buffer on purpose: a larger one
+	 * (several records per read) costs an extra copy of the data inside
+	 * OpenSSL 3.0, more than the syscalls it saves (docs/PERFORMANCE.md). */
 	SSL_CTX_set_read_ahead(ctx, 1);
-	SSL_CTX_set_default_read_buffer_len(ctx, FR_TLS_READ_BUF);
 	/* No resumption in 0.1: every connection proves its certificate. */
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
 	if (server && !SSL_CTX_set_num_tickets(ctx, 0))
