@@ -213,6 +213,7 @@ start_ferryd() {
 FROOT=$S/ferry-root
 mkdir -p "$FROOT" "$D/ferry-root" "$S/dl"
 start_ferryd "$FROOT" "$T/ferryd.log"
+FERRYD_MAIN=$FPID
 FPORT_MAIN=$FPORT
 FERRY=("$FERRY_BIN" -s "127.0.0.1:$FPORT" --ca "$CA" --cert "$CCRT" --key "$CKEY")
 start_ferryd "$D/ferry-root" "$T/ferryd-disk.log"
@@ -325,7 +326,8 @@ prep_raw_tls() {
 	RAW_PORT=$port
 	# s_server prints the decrypted bytes on stdout; -naccept 1 ends it
 	# when the connection closes, so its byte count is what arrived.
-	openssl s_server -quiet -naccept 1 -accept "127.0.0.1:$port" \
+	/usr/bin/time -f '%U %S' -o "$T/s.cpu" \
+		openssl s_server -quiet -naccept 1 -accept "127.0.0.1:$port" \
 		-cert "$SCRT" -key "$SKEY" -CAfile "$CA" -Verify 1 \
 		-ciphersuites "$SUITE" <&9 2>"$T/s_server.log" |
 		wc -c >"$T/raw.count" &
@@ -336,7 +338,7 @@ prep_raw_tls() {
 
 case_raw_tls() {
 	local cnt=$T/raw.count spid=$RAW_PID
-	openssl s_client -quiet -no_ign_eof -nocommands \
+	/usr/bin/time -f '%U %S' -o "$T/c.cpu" openssl s_client -quiet -no_ign_eof -nocommands \
 		-connect "127.0.0.1:$RAW_PORT" -cert "$CCRT" -key "$CKEY" \
 		-CAfile "$CA" -ciphersuites "$SUITE" <"$SRC" >/dev/null \
 		2>"$T/s_client.log"
@@ -344,17 +346,32 @@ case_raw_tls() {
 	stop "$spid"
 	[[ $(<"$cnt") == "$BYTES" ]] ||
 		die "raw TLS: $(<"$cnt") bytes arrived, $BYTES expected"
+	LAST_CPU=$(cat "$T/c.cpu" "$T/s.cpu" | awk '{ s += $1 + $2 } END { printf "%.2f", s }')
+}
+
+# CPU seconds (user + system) of a ferry client and of the main ferryd:
+# unlike wall time, hardly affected by other load on the machine.
+ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+ferry_cpu() { # CMD... (stdout kept); sets LAST_CPU
+	local t0 c
+	t0=$(ticks "$FERRYD_MAIN")
+	/usr/bin/time -f '%U %S' -o "$T/c.cpu" "$@"
+	c=$(awk '{ print $1 + $2 }' "$T/c.cpu")
+	LAST_CPU=$(awk -v c="$c" -v a="$t0" -v b="$(ticks "$FERRYD_MAIN")" \
+		-v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", c + (b - a) / hz }')
 }
 
 case_ferry_put() {
 	local o
-	o=$("${FERRY[@]}" put --overwrite "$SRC" up.bin)
+	ferry_cpu "${FERRY[@]}" put --overwrite "$SRC" up.bin >"$T/o"
+	o=$(<"$T/o")
 	check_sha "$o" "ferry put"
 }
 
 case_ferry_get() {
 	local o
-	o=$("${FERRY[@]}" get --overwrite src.bin "$S/dl/src.bin")
+	ferry_cpu "${FERRY[@]}" get --overwrite src.bin "$S/dl/src.bin" >"$T/o"
+	o=$(<"$T/o")
 	check_sha "$o" "ferry get"
 	rm -f "$S/dl/src.bin"
 }
@@ -404,7 +421,7 @@ case_curl_get() {
 }
 
 # ---- results --------------------------------------------------------------
-declare -A TIMES=() LABEL=() DIR=() AMOUNT=() UNIT=()
+declare -A TIMES=() LABEL=() DIR=() AMOUNT=() UNIT=() CPU=()
 ORDER=()
 
 # define NAME LABEL DIRECTION AMOUNT UNIT(MiB|files)
@@ -420,9 +437,11 @@ timed() {
 	local name=$1 t0
 	shift
 	if declare -F "prep_$name" >/dev/null; then "prep_$name"; fi
+	LAST_CPU=
 	t0=$(now)
 	"$@"
 	TIMES[$name]+="$(elapsed "$t0") "
+	[[ -z $LAST_CPU ]] || CPU[$name]+="$LAST_CPU "
 }
 
 median() {
@@ -584,7 +603,7 @@ start_ferryd "$FROOT" "$T/ferryd-idle.log" --max-conns $((N_IDLE + 16)) \
 IDLE_PID=$FPID
 rss0=$(rss_kib "$IDLE_PID")
 "$PROBE" -s "127.0.0.1:$FPORT" --ca "$CA" --cert "$CCRT" --key "$CKEY" \
-	--hold "$N_IDLE" --seconds 600 >"$T/hold.out" 2>&1 &
+	--hold "$N_IDLE" --seconds 600 --no-hello >"$T/hold.out" 2>&1 &
 HOLD_PID=$!
 PIDS+=("$HOLD_PID")
 for ((i = 0; i < 6000; i++)); do
@@ -597,6 +616,7 @@ if grep -q "held $N_IDLE" "$T/hold.out"; then
 	rss1=$(rss_kib "$IDLE_PID")
 	IDLE_PER=$(awk -v a="$rss0" -v b="$rss1" -v n="$N_IDLE" \
 		'BEGIN { printf "%.1f", (b - a) / n }')
+	IDLE_KIB=$IDLE_PER
 	IDLE_NOTE="ferryd RSS $((rss0 / 1024)) MiB -> $((rss1 / 1024)) MiB with $N_IDLE idle connections: $IDLE_PER KiB each"
 else
 	die "could not hold $N_IDLE connections: $(tail -1 "$T/hold.out")"
@@ -615,6 +635,7 @@ cget=$( { /usr/bin/time -f %M "${FERRY_RSS[@]}" get --overwrite rss.bin "$S/dl/r
 srss=$(peak_rss "$RSS_PID")
 rm -f "$S/dl/rss.bin" "$FROOT/rss.bin"
 stop "$RSS_PID"
+RSS_MAX=$(printf '%s\n' "$cput" "$cget" "$srss" | sort -n | tail -1)
 RSS_NOTE="peak RSS moving $MIB MiB: ferry put $((cput / 1024)) MiB, ferry get $((cget / 1024)) MiB, ferryd $((srss / 1024)) MiB"
 
 # ---- handshakes: full mTLS handshakes per second -------------------------
@@ -663,14 +684,18 @@ report() {
 	local name m rate ratio n
 	echo "## Throughput: one $MIB MiB file, median of $RUNS run(s)"
 	echo
-	echo "| tool | direction | median s | MiB/s | vs raw TLS |"
-	echo "|---|---|---:|---:|---:|"
+	echo "| tool | direction | median s | MiB/s | vs raw TLS | CPU s, both ends |"
+	echo "|---|---|---:|---:|---:|---:|"
 	for name in "${ORDER[@]}"; do
 		m=$(median "${TIMES[$name]}")
 		rate=$(awk -v a="${AMOUNT[$name]}" -v t="$m" 'BEGIN { printf "%.0f", a / t }')
 		ratio=$(awk -v r="$REF" -v t="$m" 'BEGIN { printf "%.2f", r / t }')
-		echo "| ${LABEL[$name]} | ${DIR[$name]} | $m | $rate | $ratio |"
+		echo "| ${LABEL[$name]} | ${DIR[$name]} | $m | $rate | $ratio | $([[ -n ${CPU[$name]:-} ]] && median "${CPU[$name]}" || echo -) |"
 	done
+	echo
+	echo "CPU s: user + system seconds of the client and the server processes"
+	echo "(median), measured where both are ours to watch; on a loaded machine it"
+	echo "shows the cost of a transfer better than its wall time."
 	echo
 	m=$(median "${TIMES[ferry_put_disk]}")
 	n=$(median "${TIMES[dd_fsync]}")
@@ -711,6 +736,32 @@ report() {
 	echo "- $IDLE_NOTE"
 	echo "- $RSS_NOTE"
 	echo "- full mTLS handshakes/s (openssl s_time -new, ECDSA P-256, $SUITE): openssl s_server $HS_REF_M, ferryd $HS_FERRY_M ($(awk -v a="$HS_FERRY_M" -v b="$HS_REF_M" 'BEGIN { printf "%.2f", a / b }') x)"
+	echo
+	echo "## Targets (issue 5), from this run"
+	echo
+	echo "| target | goal | measured | met |"
+	echo "|---|---|---:|---|"
+	local put get disk sm64 sm1 smf sms hs
+	put=$(awk -v r="$REF" -v t="$(median "${TIMES[ferry_put]}")" 'BEGIN { printf "%.2f", r / t }')
+	get=$(awk -v r="$REF" -v t="$(median "${TIMES[ferry_get]}")" 'BEGIN { printf "%.2f", r / t }')
+	disk=$(awk -v a="$(median "${TIMES[ferry_put_disk]}")" -v b="$(median "${TIMES[dd_fsync]}")" 'BEGIN { printf "%.2f", a / b }')
+	met() { awk -v v="$1" -v g="$3" "BEGIN { exit !(v $2 g) }" && echo yes || echo no; }
+	echo "| ferry put vs raw TLS (tmpfs) | >= 0.9 | $put | $(met "$put" '>=' 0.9) |"
+	echo "| ferry get vs raw TLS (tmpfs) | >= 0.9 | $get | $(met "$get" '>=' 0.9) |"
+	echo "| ferry put on disk vs dd conv=fsync (time) | <= 1.15 | $disk | $(met "$disk" '<=' 1.15) |"
+	if ((HAVE_SSH)); then
+		smf=$(median "${TIMES[small_ferry]}")
+		sms=$(median "${TIMES[small_scp]}")
+		sm1=$(awk -v a="$sms" -v b="$smf" 'BEGIN { printf "%.2f", a / b }')
+		echo "| $N_SMALL x 4 KiB files/s vs scp -r | >= 3 | $sm1 | $(met "$sm1" '>=' 3) |"
+	fi
+	local last=${CONC[${#CONC[@]} - 1]}
+	sm64=$(awk -v o="$(median "${CONC_T[1]}")" -v t="$(median "${CONC_T[$last]}")" 'BEGIN { printf "%.2f", o / t }')
+	echo "| $last clients aggregate vs 1 client | >= 0.9 | $sm64 | $(met "$sm64" '>=' 0.9) |"
+	hs=$(awk -v a="$HS_FERRY_M" -v b="$HS_REF_M" 'BEGIN { printf "%.2f", a / b }')
+	echo "| handshakes/s vs openssl s_time -new on s_server | >= 0.8 | $hs | $(met "$hs" '>=' 0.8) |"
+	echo "| KiB per idle connection | <= 64 | $IDLE_KIB | $(met "$IDLE_KIB" '<=' 64) |"
+	echo "| peak RSS of either side, MiB ($MIB MiB moved; flat in size) | <= 32 | $((RSS_MAX / 1024)) | $(met "$((RSS_MAX / 1024))" '<=' 32) |"
 	echo
 	echo "## Machine"
 	echo
