@@ -367,37 +367,40 @@ case_ferry_put() {
 	o=$(<"$T/o")
 	check_sha "$o" "ferry put"
 }
+post_ferry_put() { rm -f "$FROOT/up.bin"; }
 
 case_ferry_get() {
 	local o
 	ferry_cpu "${FERRY[@]}" get --overwrite src.bin "$S/dl/src.bin" >"$T/o"
 	o=$(<"$T/o")
 	check_sha "$o" "ferry get"
-	rm -f "$S/dl/src.bin"
 }
+post_ferry_get() { rm -f "$S/dl/src.bin"; }
 
 case_ferry_put_disk() {
 	local o
 	o=$("${FERRY_DISK[@]}" put --overwrite "$SRC" up.bin)
 	check_sha "$o" "ferry put (disk)"
 }
+post_ferry_put_disk() { rm -f "$D/ferry-root/up.bin"; sync; }
 
 case_dd_fsync() {
 	dd if="$SRC" of="$D/dd.bin" bs=1M conv=fsync status=none
 	check_size "$D/dd.bin" "$BYTES" "dd"
 }
+post_dd_fsync() { rm -f "$D/dd.bin"; sync; }
 
 case_scp_up() {
 	"${SCP[@]}" "$SRC" "127.0.0.1:$S/scp-up.bin"
 	check_size "$S/scp-up.bin" "$BYTES" "scp up"
-	rm -f "$S/scp-up.bin"
 }
+post_scp_up() { rm -f "$S/scp-up.bin"; }
 
 case_scp_down() {
 	"${SCP[@]}" "127.0.0.1:$FROOT/src.bin" "$S/scp-down.bin"
 	check_size "$S/scp-down.bin" "$BYTES" "scp down"
-	rm -f "$S/scp-down.bin"
 }
+post_scp_down() { rm -f "$S/scp-down.bin"; }
 
 case_scp_hashed() {
 	local a b
@@ -405,20 +408,20 @@ case_scp_hashed() {
 	"${SCP[@]}" "$SRC" "127.0.0.1:$S/scp-h.bin"
 	b=$("${SSH[@]}" sha256sum "$S/scp-h.bin" | cut -d' ' -f1)
 	[[ $a == "$b" ]] || die "sha256sum + scp: hashes differ"
-	rm -f "$S/scp-h.bin"
 }
+post_scp_hashed() { rm -f "$S/scp-h.bin"; }
 
 case_curl_put() {
 	"${CURL[@]}" -T "$SRC" -o /dev/null "$NGINX_URL/up.bin"
 	check_size "$S/www/up.bin" "$BYTES" "curl PUT"
-	rm -f "$S/www/up.bin"
 }
+post_curl_put() { rm -f "$S/www/up.bin"; }
 
 case_curl_get() {
 	"${CURL[@]}" -o "$S/curl-get.bin" "$NGINX_URL/file.bin"
 	check_size "$S/curl-get.bin" "$BYTES" "curl GET"
-	rm -f "$S/curl-get.bin"
 }
+post_curl_get() { rm -f "$S/curl-get.bin"; }
 
 # ---- results --------------------------------------------------------------
 declare -A TIMES=() LABEL=() DIR=() AMOUNT=() UNIT=() CPU=()
@@ -431,8 +434,9 @@ define() {
 	TIMES[$1]=
 }
 
-# timed NAME CMD...: run CMD once, add its wall time to NAME; a function
-# prep_NAME, if there is one, runs first, untimed.
+# timed NAME CMD...: run CMD once, add its wall time to NAME; functions
+# prep_NAME and post_NAME, if there are, run before and after, untimed
+# (removing a 1 GiB file takes a tmpfs ~0.1 s: no case pays for that).
 timed() {
 	local name=$1 t0
 	shift
@@ -442,6 +446,7 @@ timed() {
 	"$@"
 	TIMES[$name]+="$(elapsed "$t0") "
 	[[ -z $LAST_CPU ]] || CPU[$name]+="$LAST_CPU "
+	if declare -F "post_$name" >/dev/null; then "post_$name"; fi
 }
 
 median() {
@@ -568,7 +573,7 @@ for n in "${CONC[@]}"; do
 done
 for ((run = 1; run <= RUNS; run++)); do
 	for n in "${CONC[@]}"; do
-		rm -rf "$S/conc"
+		rm -rf "$S/conc" "${FROOT:?}/conc"
 		mkdir -p "$S/conc"
 		t0=$(now)
 		cpids=()
