@@ -3,9 +3,9 @@
 #   build/       RelWithDebInfo: unit, style and end-to-end tests
 #   build-asan/  ASan + UBSan: the whole suite again
 #   build-tsan/  TSan: the end-to-end tests (the worker pool under load)
-# and tools/bench.sh --quick after the plain suite (log: build/bench-quick.log).
 #   build-fuzz/  clang + libFuzzer + ASan/UBSan: each fuzz target for
 #                FERRY_FUZZ_SECONDS (default 20) from its seed corpus
+# and tools/bench.sh --quick after the plain suite (log: build/bench-quick.log).
 # Installs missing Debian packages first (apt-get, as root).  Exits non-zero
 # if anything fails.  Run from anywhere; works from a fresh clone.
 #
