@@ -603,8 +603,11 @@ rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 say "memory: $N_IDLE idle connections"
 ulimit -n $((N_IDLE + 1024)) 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 IDLE_NOTE=
-start_ferryd "$FROOT" "$T/ferryd-idle.log" --max-conns $((N_IDLE + 16)) \
-	--idle-timeout 600 --handshake-timeout 60
+IDLE_ARGS=(--max-conns $((N_IDLE + 16)) --idle-timeout 600 --handshake-timeout 60)
+# all connections come from one identity: lift the per-identity cap too
+"$FERRYD" --help 2>&1 | grep -q -- --max-conns-per-identity &&
+	IDLE_ARGS+=(--max-conns-per-identity $((N_IDLE + 16)))
+start_ferryd "$FROOT" "$T/ferryd-idle.log" "${IDLE_ARGS[@]}"
 IDLE_PID=$FPID
 rss0=$(rss_kib "$IDLE_PID")
 "$PROBE" -s "127.0.0.1:$FPORT" --ca "$CA" --cert "$CCRT" --key "$CKEY" \
@@ -618,6 +621,11 @@ for ((i = 0; i < 6000; i++)); do
 done
 if grep -q "held $N_IDLE" "$T/hold.out"; then
 	sleep 1
+	# the client cannot tell a connection the server refused (busy) from
+	# one it holds: count the server's sockets
+	socks=$(find "/proc/$IDLE_PID/fd" -lname 'socket:*' 2>/dev/null | wc -l)
+	((socks >= N_IDLE)) ||
+		die "ferryd holds $socks sockets, not $N_IDLE connections (see $T/ferryd-idle.log)"
 	rss1=$(rss_kib "$IDLE_PID")
 	IDLE_PER=$(awk -v a="$rss0" -v b="$rss1" -v n="$N_IDLE" \
 		'BEGIN { printf "%.1f", (b - a) / n }')
