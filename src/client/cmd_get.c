@@ -346,22 +346,9 @@ static void get_try(struct get_ctx *c, const char *remote, const struct dest *d,
 	fr_sha256_final_hex(c->h, hex);
 
 	fr_response_cleanup(&r);
-	rc = sess_recv(c->s, &r);
+	rc = sess_recv_final(c->s, &r, "get", remote, "finishing the download");
 	if (rc != FX_OK)
 		goto out;
-	if (r.status == FR_ST_ERROR) {
-		rc = sess_refused(c->s, &r, "get", remote, NULL);
-		goto out;
-	}
-	if (r.status != FR_ST_OK) {
-		rc = sess_unexpected(c->s, &r, "the end of a get");
-		goto out;
-	}
-	if (!r.has_sha256) {
-		c->s->why = "final answer without sha256";
-		rc = sess_lost(c->s, FR_E_PROTOCOL, "finishing the download");
-		goto out;
-	}
 	if (strcmp(r.sha256, hex) != 0 && have > 0) {
 		fprintf(stderr,
 		        "ferry: get %s: the file changed on the server "

@@ -354,20 +354,11 @@ static void put_try(struct put_ctx *c, int fd, const char *local,
 		put_ahead(c, next_local, next_remote);
 
 	fr_response_cleanup(&r);
-	rc = sess_recv(c->s, &r);
+	rc = sess_recv_final(c->s, &r, "put", remote, "finishing the upload");
 	if (rc != FX_OK)
 		goto out;
-	if (r.status == FR_ST_ERROR) {
-		rc = sess_refused(c->s, &r, "put", remote, NULL);
-		goto out;
-	}
-	if (r.status != FR_ST_OK) {
-		rc = sess_unexpected(c->s, &r, "the end of a put");
-		goto out;
-	}
-	if (!r.has_sha256 || (r.has_size && r.size != size)) {
-		c->s->why = r.has_sha256 ? "the server stored another size"
-		                         : "final answer without sha256";
+	if (r.has_size && r.size != size) {
+		c->s->why = "the server stored another size";
 		rc = sess_lost(c->s, FR_E_PROTOCOL, "finishing the upload");
 		goto out;
 	}

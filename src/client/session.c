@@ -520,3 +520,24 @@ int sess_unexpected(struct session *s, const struct fr_response *r,
 	s->dead = true;
 	return FX_CONN;
 }
+
+int sess_recv_final(struct session *s, struct fr_response *r,
+                    const char *cmd, const char *path, const char *doing)
+{
+	char what[32];
+	int rc = sess_recv(s, r);
+
+	if (rc != FX_OK)
+		return rc;
+	if (r->status == FR_ST_ERROR)
+		return sess_refused(s, r, cmd, path, NULL);
+	if (r->status != FR_ST_OK) {
+		snprintf(what, sizeof what, "the end of a %s", cmd);
+		return sess_unexpected(s, r, what);
+	}
+	if (!r->has_sha256) {
+		s->why = "final answer without sha256";
+		return sess_lost(s, FR_E_PROTOCOL, doing);
+	}
+	return FX_OK;
+}

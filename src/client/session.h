@@ -106,4 +106,11 @@ int sess_refused(struct session *s, const struct fr_response *r,
 int sess_unexpected(struct session *s, const struct fr_response *r,
                     const char *what);
 
+/* Read the final answer of a put or get (cmd) into r: FX_OK only for an
+ * "ok" that carries a sha256.  A refusal, an answer of the wrong kind or a
+ * missing hash is reported in one line (doing: "finishing the upload")
+ * and mapped to its exit status. */
+int sess_recv_final(struct session *s, struct fr_response *r,
+                    const char *cmd, const char *path, const char *doing);
+
 #endif
