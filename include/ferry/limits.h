@@ -11,9 +11,7 @@
 #include <stdint.h>
 
 #define FR_PROTO_VERSION 1
-#define FR_VERSION_STRING "0.1.0"
-#define FR_CLIENT_ID "ferry/0.1"
-#define FR_SERVER_ID "ferryd/0.1"
+#include "ferry/version.h" /* FR_VERSION_STRING, FR_CLIENT_ID, FR_SERVER_ID */
 #define FR_ALPN "ferry/1"
 
 #define FR_DEFAULT_PORT 9533

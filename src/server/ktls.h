@@ -1,7 +1,7 @@
 /*
  * ktls.h - does this kernel offer TLS offload (the "tls" TCP ULP)?
  *
- * ferryd 0.1 encrypts in user space (OpenSSL) on every kernel.  Kernel TLS
+ * ferryd encrypts in user space (OpenSSL) on every kernel.  Kernel TLS
  * + SSL_sendfile would let a download skip one copy, but a download must
  * still be hashed, so the file is read by us anyway; the probe exists so
  * the log says, once at start-up, whether that path could be taken here.

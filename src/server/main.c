@@ -150,7 +150,8 @@ int main(int argc, char **argv)
 		bool k = ktls_probe(why, sizeof(why));
 
 		fr_log(FR_LOG_INFO, "kernel TLS: %s; %s", why,
-		       k ? "not used by ferryd 0.1 (user-space TLS)"
+		       k ? "not used by ferryd " FR_VERSION_STRING
+			     " (user-space TLS)"
 			 : "user-space TLS");
 	}
 	if (confine_user_lookup(cfg.user, &id, err, sizeof(err)) != FR_OK) {
