@@ -36,7 +36,7 @@ if [[ $(id -u) == 0 ]] && id nobody >/dev/null 2>&1; then
 	expect_eq nobody "$(stat -c %U "$ROOT/f.bin")" "files are written as nobody"
 	stop_server "$SRV_PID"
 else
-	echo "info: not root: --user privilege drop not exercised"
+	unavailable "not root (or no user nobody): the --user privilege drop"
 	expect_exit 2 timeout 20 "$FERRYD" --root "$T/root" --cert "$SRV_CRT" --key "$SRV_KEY" \
 		--ca "$CA" --listen 127.0.0.1:0 --user root
 	expect_grep 'only root' "$ERR" "--user without root is refused"

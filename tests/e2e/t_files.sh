@@ -192,7 +192,7 @@ if grep -q '^0\{31\}1 .* lo$' /proc/net/if_inet6 2>/dev/null; then
 	stop_server "$SRV_PID"
 	SRV=${saved[0]} SRV_PID=${saved[1]} SRV_LOG=${saved[2]} PORT=${saved[3]}
 else
-	echo "info: no ::1 on lo, IPv6 checks skipped"
+	unavailable "no ::1 on lo: the IPv6 checks"
 fi
 
 # ---- names with spaces and non-ASCII letters ------------------------------

@@ -5,11 +5,7 @@
 # heartbleed; by default TLS 1.3 only.
 source "$(dirname "$0")/lib.sh" "$@"
 
-if ! command -v sslscan >/dev/null 2>&1; then
-	echo "SKIP sslscan is not installed (tools/test.sh installs it)"
-	FINISHED=1
-	exit 0
-fi
+command -v sslscan >/dev/null 2>&1 || skip "sslscan is not installed (tools/test.sh installs it)"
 make_pki
 S=$T/scan.out
 scan() {
