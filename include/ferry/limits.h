@@ -83,4 +83,13 @@
 #define FR_SWEEP_INTERVAL 600u
 #define FR_SWEEP_MAX_ENTRIES 1000000u
 
+/* ---- issue 10: configuration files, metrics, systemd ------------------ */
+
+/* Configuration files (conf.c: ferryd.conf and the client's profiles). */
+#define FR_CONF_FILE_MAX (1024u * 1024u) /* bytes */
+#define FR_CONF_LINE_MAX 8192u           /* bytes per line */
+#define FR_CONF_MAX_ITEMS 4096u          /* key = value lines per file */
+#define FR_CONF_KEY_MAX 48u              /* bytes of a key */
+#define FR_CONF_SECTION_MAX 48u          /* bytes of a [section] name */
+
 #endif
