@@ -36,9 +36,13 @@
  * response frame). */
 #define FR_LIST_ENTRIES_PER_FRAME 1000u
 
-/* Path depth (components) accepted by default (--max-path-depth): the
- * deepest a FR_PATH_MAX path can be. */
-#define FR_DEFAULT_MAX_PATH_DEPTH ((FR_PATH_MAX + 1u) / 2u)
+/* Path depth (components): the default and the ceiling of
+ * --max-path-depth.  The expiry sweep of held uploads reaches every
+ * directory a path this deep can have (store.c), and one put creates at
+ * most this many directories (a mkdir + fsync each), which bounds the cost
+ * of a request. */
+#define FR_MAX_PATH_DEPTH 128u
+#define FR_DEFAULT_MAX_PATH_DEPTH FR_MAX_PATH_DEPTH
 
 /* Identities: certificate CN bytes, ACL file size and entries. */
 #define FR_IDENTITY_MAX 255u

@@ -19,6 +19,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 enum {
 	FR_TLS_WANT_READ = 2,
@@ -51,11 +52,20 @@ int fr_tls_ctx_new_server(const struct fr_tls_conf *conf,
 			  struct fr_tls_ctx **out, char *err, size_t errlen);
 int fr_tls_ctx_new_client(const struct fr_tls_conf *conf,
 			  struct fr_tls_ctx **out, char *err, size_t errlen);
-void fr_tls_ctx_free(struct fr_tls_ctx *ctx); /* NULL is a no-op */
+/* Drop the caller's reference (NULL is a no-op).  A context is reference
+ * counted, atomically: every fr_tls made from it holds one until
+ * fr_tls_free, so a server may drop the context it replaced on SIGHUP
+ * while connections made from it go on. */
+void fr_tls_ctx_free(struct fr_tls_ctx *ctx);
 
-/* Wrap a connected socket.  For a client, host is the name or IP literal
- * the server certificate must match (also sent as SNI when it is a name).
- * The fd stays owned by the caller.  FR_OK or FR_E_NOMEM / FR_E_TLS. */
+/* The notAfter of the context's own certificate, as Unix time.  FR_OK or
+ * FR_E_TLS (no certificate). */
+int fr_tls_ctx_not_after(const struct fr_tls_ctx *ctx, int64_t *when);
+
+/* Wrap a connected socket (takes a reference to ctx).  For a client, host
+ * is the name or IP literal the server certificate must match (also sent
+ * as SNI when it is a name).  The fd stays owned by the caller.  FR_OK or
+ * FR_E_NOMEM / FR_E_TLS. */
 int fr_tls_new(struct fr_tls_ctx *ctx, int fd, const char *host,
 	       struct fr_tls **out);
 void fr_tls_free(struct fr_tls *t); /* NULL is a no-op; does not close fd */
@@ -91,5 +101,11 @@ const char *fr_tls_describe(const struct fr_tls *t, char *buf, size_t n);
  * (unknown ca): check --cert".  Never NULL.
  */
 const char *fr_tls_error(const struct fr_tls *t);
+
+/* Server side: the class of the last failure, one of a fixed set (a metric
+ * label): "no_certificate", "untrusted", "expired", "revoked", "not_tls",
+ * "version", "alpn", "client_alert", "closed" (the peer went away),
+ * "other".  Never NULL. */
+const char *fr_tls_error_kind(const struct fr_tls *t);
 
 #endif

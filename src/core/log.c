@@ -6,6 +6,7 @@
  * here by hand: log.c must not depend on the protocol module.
  */
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -13,16 +14,24 @@
 
 #include "ferry/log.h"
 
-static enum fr_log_format log_format = FR_LOG_TEXT;
+/* atomic: a SIGHUP may change it while workers log; a line may use
+ * either format, never a mix (each line reads it once) */
+static _Atomic int log_format_v = FR_LOG_TEXT;
 
 void fr_log_set_format(enum fr_log_format f)
 {
-	log_format = f;
+	atomic_store_explicit(&log_format_v, (int)f, memory_order_relaxed);
+}
+
+static int current_format(void)
+{
+	return atomic_load_explicit(&log_format_v, memory_order_relaxed);
 }
 
 struct line {
 	char buf[8192];
 	size_t n;
+	int format; /* enum fr_log_format, read once per line */
 };
 
 static void put(struct line *l, const char *fmt, ...)
@@ -45,10 +54,10 @@ static void put_str(struct line *l, const char *s)
 {
 	if (s == NULL)
 		s = "";
-	if (log_format == FR_LOG_JSON)
+	if (l->format == FR_LOG_JSON)
 		put(l, "\"");
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (log_format == FR_LOG_JSON) {
+		if (l->format == FR_LOG_JSON) {
 			if (*p == '"' || *p == '\\')
 				put(l, "\\%c", *p);
 			else if (*p < 0x20 || *p == 0x7f)
@@ -59,7 +68,7 @@ static void put_str(struct line *l, const char *s)
 			put(l, "%c", (*p < 0x20 || *p == 0x7f) ? '?' : *p);
 		}
 	}
-	if (log_format == FR_LOG_JSON)
+	if (l->format == FR_LOG_JSON)
 		put(l, "\"");
 }
 
@@ -73,7 +82,7 @@ static void put_time(struct line *l)
 	snprintf(t, sizeof(t), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ",
 		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
 		 tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
-	if (log_format == FR_LOG_JSON)
+	if (l->format == FR_LOG_JSON)
 		put(l, "{\"time\":\"%s\"", t);
 	else
 		put(l, "%s", t);
@@ -81,7 +90,7 @@ static void put_time(struct line *l)
 
 static void flush(struct line *l)
 {
-	if (log_format == FR_LOG_JSON)
+	if (l->format == FR_LOG_JSON)
 		put(l, "}");
 	if (l->n >= sizeof(l->buf) - 1)
 		l->n = sizeof(l->buf) - 2;
@@ -101,14 +110,14 @@ static const char *level_name[] = {"error", "warn", "info", "debug"};
 
 void fr_log(enum fr_log_level level, const char *fmt, ...)
 {
-	struct line l = {.n = 0};
+	struct line l = {.n = 0, .format = current_format()};
 	char msg[4096];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	put_time(&l);
-	if (log_format == FR_LOG_JSON) {
+	if (l.format == FR_LOG_JSON) {
 		put(&l, ",\"level\":\"%s\",\"msg\":", level_name[level]);
 		put_str(&l, msg);
 	} else {
@@ -120,10 +129,10 @@ void fr_log(enum fr_log_level level, const char *fmt, ...)
 
 void fr_log_request(const struct fr_log_req *r)
 {
-	struct line l = {.n = 0};
+	struct line l = {.n = 0, .format = current_format()};
 	double mbs = r->seconds > 0 ? (double)r->bytes / 1e6 / r->seconds : 0;
 	put_time(&l);
-	if (log_format == FR_LOG_JSON) {
+	if (l.format == FR_LOG_JSON) {
 		put(&l, ",\"level\":\"info\",\"peer\":");
 		put_str(&l, r->peer);
 		put(&l, ",\"identity\":");

@@ -14,10 +14,12 @@
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "ferry/err.h"
 #include "ferry/limits.h"
@@ -45,6 +47,7 @@ static const unsigned char alpn_wire[] = "\x07" FR_ALPN;
 
 struct fr_tls_ctx {
 	SSL_CTX *ctx;
+	atomic_uint refs; /* the creator's and one per fr_tls made from it */
 	bool server;
 	bool has_pin;
 	unsigned char pin[PIN_LEN]; /* client: SHA-256 of the server SPKI */
@@ -52,10 +55,12 @@ struct fr_tls_ctx {
 
 struct fr_tls {
 	SSL *ssl;
-	const struct fr_tls_ctx *ctx;
+	struct fr_tls_ctx *ctx; /* a reference, dropped by fr_tls_free */
 	bool server;
 	bool closed;
+	bool established; /* the handshake completed */
 	int alert;           /* last fatal alert received, -1 if none */
+	const char *kind;    /* server: class of the last failure (metrics) */
 	char host[256];      /* client: the name we verify */
 	char identity[256];  /* server: peer CN */
 	char err[640];       /* last failure, one line */
@@ -120,9 +125,11 @@ static int alpn_select_cb(SSL *ssl, const unsigned char **out,
 	if (SSL_select_next_proto(&sel, &sel_len, alpn_wire, sizeof(alpn_wire) - 1,
 				  in, inlen) != OPENSSL_NPN_NEGOTIATED) {
 		struct fr_tls *t = SSL_get_ex_data(ssl, ex_index);
-		if (t)
+		if (t) {
 			snprintf(t->err, sizeof(t->err),
 				 "client offered ALPN without %s", FR_ALPN);
+			t->kind = "alpn";
+		}
 		/* SECURITY: a client that asks for another protocol is not ours. */
 		return SSL_TLSEXT_ERR_ALERT_FATAL;
 	}
@@ -298,6 +305,7 @@ static int ctx_new(const struct fr_tls_conf *conf, bool server,
 	if (c == NULL)
 		return FR_E_NOMEM;
 	c->server = server;
+	atomic_init(&c->refs, 1);
 	c->ctx = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
 	if (c->ctx == NULL) {
 		rc = ctx_fail(err, errlen, FR_E_TLS, "cannot create TLS context", NULL);
@@ -363,10 +371,24 @@ int fr_tls_ctx_new_client(const struct fr_tls_conf *conf,
 
 void fr_tls_ctx_free(struct fr_tls_ctx *c)
 {
-	if (c == NULL)
+	/* the last reference frees it (a worker may drop it while the
+	 * reactor drops its own after a reload) */
+	if (c == NULL || atomic_fetch_sub(&c->refs, 1) != 1)
 		return;
 	SSL_CTX_free(c->ctx);
 	free(c);
+}
+
+int fr_tls_ctx_not_after(const struct fr_tls_ctx *c, int64_t *when)
+{
+	X509 *x = c ? SSL_CTX_get0_certificate(c->ctx) : NULL;
+	struct tm tm;
+
+	*when = 0;
+	if (x == NULL || ASN1_TIME_to_tm(X509_get0_notAfter(x), &tm) != 1)
+		return FR_E_TLS;
+	*when = (int64_t)timegm(&tm);
+	return FR_OK;
 }
 
 /* ---- connections -------------------------------------------------------- */
@@ -386,6 +408,7 @@ int fr_tls_new(struct fr_tls_ctx *ctx, int fd, const char *host,
 	if (t == NULL)
 		return FR_E_NOMEM;
 	t->server = ctx->server;
+	atomic_fetch_add(&ctx->refs, 1);
 	t->ctx = ctx;
 	t->alert = -1;
 	t->ssl = SSL_new(ctx->ctx);
@@ -422,6 +445,7 @@ void fr_tls_free(struct fr_tls *t)
 	if (t == NULL)
 		return;
 	SSL_free(t->ssl);
+	fr_tls_ctx_free(t->ctx);
 	free(t);
 }
 
@@ -482,23 +506,35 @@ static void describe_failure(struct fr_tls *t, int e, int saved_errno)
 				 "TLS handshake failed: the server sent alert '%s'", alert);
 		}
 	} else {
-		if (v != X509_V_OK && reason == SSL_R_CERTIFICATE_VERIFY_FAILED)
+		if (v != X509_V_OK && reason == SSL_R_CERTIFICATE_VERIFY_FAILED) {
 			snprintf(t->err, sizeof(t->err),
 				 "client certificate verify failed (%s)", verify_text(v));
-		else if (reason == SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE)
+			t->kind = v == X509_V_ERR_CERT_REVOKED ? "revoked"
+				  : (v == X509_V_ERR_CERT_HAS_EXPIRED ||
+				     v == X509_V_ERR_CERT_NOT_YET_VALID) ? "expired"
+				  : "untrusted";
+		} else if (reason == SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE) {
 			snprintf(t->err, sizeof(t->err), "client sent no certificate");
-		else if (reason == SSL_R_HTTP_REQUEST || reason == SSL_R_WRONG_VERSION_NUMBER ||
-			 reason == SSL_R_UNKNOWN_PROTOCOL || reason == SSL_R_HTTPS_PROXY_REQUEST)
+			t->kind = "no_certificate";
+		} else if (reason == SSL_R_HTTP_REQUEST || reason == SSL_R_WRONG_VERSION_NUMBER ||
+			   reason == SSL_R_UNKNOWN_PROTOCOL || reason == SSL_R_HTTPS_PROXY_REQUEST) {
 			snprintf(t->err, sizeof(t->err), "peer does not speak TLS (%s)",
 				 queued_reason("?"));
-		else if (reason == SSL_R_UNSUPPORTED_PROTOCOL)
+			t->kind = "not_tls";
+		} else if (reason == SSL_R_UNSUPPORTED_PROTOCOL) {
 			snprintf(t->err, sizeof(t->err),
 				 "client TLS version too old (%s)", queued_reason("?"));
-		else if (alert)
+			t->kind = "version";
+		} else if (alert) {
 			snprintf(t->err, sizeof(t->err), "client sent alert '%s'", alert);
+			t->kind = "client_alert";
+		}
 	}
 	if (t->err[0] != '\0')
 		return;
+	t->kind = e == SSL_ERROR_SYSCALL ||
+			  reason == SSL_R_UNEXPECTED_EOF_WHILE_READING
+		  ? "closed" : "other";
 	if (e == SSL_ERROR_SYSCALL || reason == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
 		if (saved_errno && saved_errno != EAGAIN)
 			snprintf(t->err, sizeof(t->err), "connection failed: %s",
@@ -538,8 +574,10 @@ static int tls_result(struct fr_tls *t, int ok)
 						       saved_errno == EPIPE)) ||
 			   (q && ERR_GET_REASON(q) == SSL_R_UNEXPECTED_EOF_WHILE_READING);
 		describe_failure(t, e, e == SSL_ERROR_SYSCALL ? saved_errno : 0);
-		/* SECURITY: EOF without close_notify is truncation, never EOF. */
-		rc = (eof && SSL_is_init_finished(t->ssl) && t->alert < 0)
+		/* SECURITY: EOF without close_notify is truncation, never EOF.
+		 * (Not SSL_is_init_finished: after the fatal unexpected-EOF
+		 * error OpenSSL 3 says the handshake is not finished.) */
+		rc = (eof && t->established && t->alert < 0)
 			     ? FR_E_TRUNCATED
 			     : FR_E_TLS;
 		break;
@@ -579,6 +617,7 @@ int fr_tls_handshake(struct fr_tls *t)
 	int rc = tls_result(t, SSL_do_handshake(t->ssl));
 	if (rc != FR_OK)
 		return rc == FR_E_TRUNCATED ? FR_E_TLS : rc;
+	t->established = true;
 	if (t->server) {
 		load_identity(t);
 	} else {
@@ -638,6 +677,11 @@ const char *fr_tls_describe(const struct fr_tls *t, char *buf, size_t n)
 	snprintf(buf, n, "%s %s", SSL_get_version(t->ssl),
 		 SSL_get_cipher_name(t->ssl));
 	return buf;
+}
+
+const char *fr_tls_error_kind(const struct fr_tls *t)
+{
+	return t->kind ? t->kind : "other";
 }
 
 const char *fr_tls_error(const struct fr_tls *t)

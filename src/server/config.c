@@ -1,11 +1,14 @@
 /*
- * config.c - the flag table of ferryd, its parser and its manual page.
+ * config.c - the option table of ferryd and the loading of its settings
+ * (see config.h).
  *
- * Does: one table naming every flag, its argument, its default (from
- * ferry/limits.h), its range and its help text; accepts "--flag value" and
- * "--flag=value"; parses numbers strictly.
- * Does not: validate files or addresses beyond syntax (main.c does that
- * when it opens them).
+ * Does: one table naming every option, its argument, default (from
+ * ferry/limits.h), range, where it may be set (command line, file), whether
+ * SIGHUP applies a new value, and its help text; defaults, then the file,
+ * then the flags ("--flag value" or "--flag=value"); strict numbers; the
+ * second read on SIGHUP.
+ * Does not: print manuals (config_doc.c, man/ferryd_man.c) or open any
+ * file it names besides the config file itself.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -15,94 +18,112 @@
 #include <unistd.h>
 
 #include "ferry/addr.h"
+#include "ferry/conf.h"
 #include "ferry/err.h"
 #include "ferry/log.h"
 #include "config.h"
 
-enum kind { K_STR, K_U64, K_LISTEN, K_TLSMIN, K_LOGFMT, K_BOOL, K_HELP,
-	    K_VERSION };
-
-struct flag {
-	const char *name;
-	const char *arg; /* NULL: takes no value */
-	enum kind kind;
-	size_t off; /* field in struct config */
-	uint64_t min, max;
-	const char *help;
-};
-
 #define F(field) offsetof(struct config, field)
 #define STR2(x) #x
 #define STR(x) STR2(x)
+#define RL (CO_FILE | CO_RELOAD) /* in the file, applied on SIGHUP */
+#define RS CO_FILE               /* in the file, needs a restart */
 
-static const struct flag flags[] = {
-	{ "root", "DIR", K_STR, F(root), 0, 0,
-	  "Directory to serve (required). Nothing outside it is ever touched." },
-	{ "cert", "FILE", K_STR, F(cert), 0, 0,
-	  "PEM server certificate (chain) (required)." },
-	{ "key", "FILE", K_STR, F(key), 0, 0, "PEM private key (required)." },
-	{ "ca", "FILE", K_STR, F(ca), 0, 0,
-	  "PEM CA file client certificates are verified against (required)." },
-	{ "listen", "ADDR:PORT", K_LISTEN, 0, 0, 0,
-	  "Address to listen on; repeatable; IPv6 as [::1]:9533; port 0 is "
-	  "ephemeral. Default: 0.0.0.0:" STR(FR_DEFAULT_PORT) " and [::]:"
-	  STR(FR_DEFAULT_PORT) "." },
-	{ "port-file", "FILE", K_STR, F(port_file), 0, 0,
-	  "Write the port of the first listener (decimal and a newline) here "
-	  "once listening." },
-	{ "threads", "N", K_U64, F(threads), 1, FR_MAX_THREADS,
-	  "Worker threads (default: 2 x the number of CPUs)." },
-	{ "max-conns", "N", K_U64, F(max_conns), 1, 1000000,
-	  "Connections served at once; beyond it clients get `busy`." },
-	{ "max-file-size", "BYTES", K_U64, F(max_file_size), 0, FR_SIZE_MAX,
-	  "Largest upload accepted (`too_large` beyond)." },
-	{ "max-conns-per-identity", "N", K_U64, F(max_conns_per_identity), 1,
-	  1000000, "Connections one identity (certificate CN) may hold at "
-	  "once; beyond it that client gets `busy`." },
-	{ "max-path-depth", "N", K_U64, F(max_path_depth), 1,
-	  FR_DEFAULT_MAX_PATH_DEPTH,
-	  "Most components a request path may have (`invalid_path` beyond)." },
-	{ "max-list-entries", "N", K_U64, F(max_list_entries), 1,
-	  FR_LIST_ENTRIES_PER_FRAME,
-	  "Most entries in one list response frame (longer listings take "
-	  "more frames)." },
-	{ "acl", "FILE", K_STR, F(acl), 0, 0,
+static const struct config_opt opts[] = {
+	{ "config", "FILE", CK_CONFIG, 0, 0, 0, 0,
+	  "Read settings from FILE (default: " CONFIG_DEFAULT_FILE " when "
+	  "it exists; see ferryd.conf(5)). Flags on the command line "
+	  "override the file." },
+	{ "check-config", NULL, CK_CHECK, 0, 0, 0, 0,
+	  "Load and cross-check the settings without binding: the files "
+	  "are readable, the key matches the certificate, the CA and CRL "
+	  "load, the ACL parses, the root is a writable directory. Prints "
+	  "one line per problem and exits 1, or exits 0." },
+	{ "dump-config", NULL, CK_DUMP, 0, 0, 0, 0,
+	  "Print the effective settings (defaults, then the file, then the "
+	  "flags) in the format of ferryd.conf and exit." },
+	{ "root", "DIR", CK_PATH, F(root), 0, 0, RS | CO_REQUIRED,
+	  "Directory to serve. Nothing outside it is ever touched." },
+	{ "cert", "FILE", CK_PATH, F(cert), 0, 0, RL | CO_REQUIRED,
+	  "PEM server certificate (chain)." },
+	{ "key", "FILE", CK_PATH, F(key), 0, 0, RL | CO_REQUIRED,
+	  "PEM private key of the certificate." },
+	{ "ca", "FILE", CK_PATH, F(ca), 0, 0, RL | CO_REQUIRED,
+	  "PEM CA file client certificates are verified against." },
+	{ "crl", "FILE", CK_PATH, F(crl), 0, 0, RL,
+	  "PEM certificate revocation list(s) of the client CA; a revoked "
+	  "client certificate is refused at the handshake." },
+	{ "acl", "FILE", CK_PATH, F(acl), 0, 0, RL,
 	  "JSON file mapping identities to a root below --root and "
 	  "permissions (see docs/OPERATIONS.md). Identities not in it are "
 	  "refused every request. Default: none, everyone may do everything "
 	  "on the whole root." },
-	{ "crl", "FILE", K_STR, F(crl), 0, 0,
-	  "PEM certificate revocation list(s) of the client CA; a revoked "
-	  "client certificate is refused at the handshake." },
-	{ "allow-open-key", NULL, K_BOOL, F(allow_open_key), 0, 0,
-	  "Start even if --key is readable by group or others." },
-	{ "user", "NAME", K_STR, F(user), 0, 0,
+	{ "allow-open-key", NULL, CK_BOOL, F(allow_open_key), 0, 0, RL,
+	  "Use --key even if group or others can read it (in the file: "
+	  "allow-open-key = yes)." },
+	{ "tls-min", "1.2|1.3", CK_TLSMIN, F(tls_min), 0, 0, RL,
+	  "Lowest TLS version. 1.2 allows ECDHE+AEAD suites only." },
+	{ "listen", "ADDR:PORT", CK_LISTEN, 0, 0, 0, RS | CO_REPEAT,
+	  "Address to listen on; repeatable; IPv6 as [::1]:9533; port 0 is "
+	  "ephemeral." },
+	{ "port-file", "FILE", CK_PATH, F(port_file), 0, 0, RS,
+	  "Write the port of the first listener (decimal and a newline) here "
+	  "once listening." },
+	{ "metrics-listen", "ADDR:PORT", CK_ADDR, F(metrics_listen), 0, 0, RS,
+	  "Serve Prometheus metrics at http://ADDR:PORT/metrics (plain HTTP, "
+	  "a listener of its own, never the TLS port). Default: off; keep it "
+	  "on loopback or a management network." },
+	{ "user", "NAME", CK_STR, F(user), 0, 0, RS,
 	  "When started as root: switch to this user (and its group) after "
 	  "binding and loading keys." },
-	{ "tls-min", "1.2|1.3", K_TLSMIN, F(tls_min), 0, 0,
-	  "Lowest TLS version. 1.2 allows ECDHE+AEAD suites only. "
-	  "Default: 1.3." },
-	{ "handshake-timeout", "SECONDS", K_U64, F(handshake_timeout), 1,
-	  86400, "Time allowed for the TLS handshake." },
-	{ "idle-timeout", "SECONDS", K_U64, F(idle_timeout), 1, 86400,
+	{ "threads", "N", CK_U64, F(threads), 1, FR_MAX_THREADS, RS,
+	  "Worker threads. Default: 2 x the number of CPUs." },
+	{ "max-conns", "N", CK_U64, F(max_conns), 1, 1000000, RL,
+	  "Connections served at once; beyond it clients get `busy`." },
+	{ "max-conns-per-identity", "N", CK_U64, F(max_conns_per_identity), 1,
+	  1000000, RL, "Connections one identity (certificate CN) may hold "
+	  "at once; beyond it that client gets `busy`." },
+	{ "max-file-size", "BYTES", CK_U64, F(max_file_size), 0, FR_SIZE_MAX,
+	  RL, "Largest upload accepted (`too_large` beyond)." },
+	{ "max-path-depth", "N", CK_U64, F(max_path_depth), 1,
+	  FR_MAX_PATH_DEPTH, RL,
+	  "Most components a request path may have (`invalid_path` beyond)." },
+	{ "max-list-entries", "N", CK_U64, F(max_list_entries), 1,
+	  FR_LIST_ENTRIES_PER_FRAME, RL,
+	  "Most entries in one list response frame (longer listings take "
+	  "more frames)." },
+	{ "handshake-timeout", "SECONDS", CK_U64, F(handshake_timeout), 1,
+	  86400, RL, "Time allowed for the TLS handshake." },
+	{ "idle-timeout", "SECONDS", CK_U64, F(idle_timeout), 1, 86400, RL,
 	  "Time a connection may wait between requests." },
-	{ "stall-timeout", "SECONDS", K_U64, F(stall_timeout), 1, 86400,
+	{ "stall-timeout", "SECONDS", CK_U64, F(stall_timeout), 1, 86400, RL,
 	  "Time without progress inside a request or body." },
-	{ "drain-timeout", "SECONDS", K_U64, F(drain_timeout), 0, 86400,
+	{ "drain-timeout", "SECONDS", CK_U64, F(drain_timeout), 0, 86400, RL,
 	  "On SIGINT/SIGTERM, time allowed for requests in flight." },
-	{ "partial-ttl", "SECONDS", K_U64, F(partial_ttl), 1, FR_SIZE_MAX,
+	{ "partial-ttl", "SECONDS", CK_U64, F(partial_ttl), 1, FR_SIZE_MAX, RL,
 	  "How long an interrupted upload is held for a resume." },
-	{ "log-format", "text|json", K_LOGFMT, F(log_format), 0, 0,
-	  "Format of the log lines on stderr. Default: text." },
-	{ "version", NULL, K_VERSION, 0, 0, 0, "Print the version and exit." },
-	{ "help", NULL, K_HELP, 0, 0, 0, "Print this manual and exit." },
+	{ "log-format", "text|json", CK_LOGFMT, F(log_format), 0, 0, RL,
+	  "Format of the log lines on stderr." },
+	{ "version", NULL, CK_VERSION, 0, 0, 0, 0,
+	  "Print the version and exit." },
+	{ "help", NULL, CK_HELP, 0, 0, 0, 0, "Print this manual and exit." },
 };
+#define N_OPTS (sizeof(opts) / sizeof(opts[0]))
+_Static_assert(N_OPTS <= sizeof(((struct config *)0)->origin),
+	       "struct config has an origin slot per option");
+
+enum { FROM_DEFAULT, FROM_FILE, FROM_FLAG };
+
+const struct config_opt *config_opts(size_t *n)
+{
+	*n = N_OPTS;
+	return opts;
+}
 
 static void defaults(struct config *cfg)
 {
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 
-	memset(cfg, 0, sizeof(*cfg));
 	if (ncpu < 1)
 		ncpu = 1;
 	cfg->threads = 2 * (uint64_t)ncpu;
@@ -123,71 +144,75 @@ static void defaults(struct config *cfg)
 	cfg->listen[0] = "0.0.0.0:" STR(FR_DEFAULT_PORT);
 	cfg->listen[1] = "[::]:" STR(FR_DEFAULT_PORT);
 	cfg->n_listen = 2;
-	cfg->listen_default = 1;
+	cfg->listen_default = true;
 }
 
-/* Print text indented by 8 columns, wrapped before column 78. */
-static void print_wrapped(const char *text)
+static uint64_t *u64_field(const struct config *cfg,
+			   const struct config_opt *o)
 {
-	const char *p = text;
-	size_t col = 8, n;
+	return (uint64_t *)((char *)cfg + o->off);
+}
 
-	printf("        ");
-	while (*p) {
-		n = strcspn(p, " ");
-		if (col > 8 && col + 1 + n > 78) {
-			printf("\n        ");
-			col = 8;
-		} else if (col > 8) {
-			putchar(' ');
-			col++;
-		}
-		printf("%.*s", (int)n, p);
-		col += n;
-		p += n;
-		p += strspn(p, " ");
+static const char **str_field(const struct config *cfg,
+			      const struct config_opt *o)
+{
+	return (const char **)((char *)cfg + o->off);
+}
+
+void config_value_text(const struct config *cfg, const struct config_opt *o,
+		       size_t i, char *buf, size_t n)
+{
+	const char *s;
+
+	buf[0] = '\0';
+	switch (o->kind) {
+	case CK_STR:
+	case CK_PATH:
+	case CK_ADDR:
+		s = *str_field(cfg, o);
+		snprintf(buf, n, "%s", s ? s : "");
+		break;
+	case CK_U64:
+		snprintf(buf, n, "%llu", (unsigned long long)*u64_field(cfg, o));
+		break;
+	case CK_LISTEN:
+		if (i < cfg->n_listen)
+			snprintf(buf, n, "%s", cfg->listen[i]);
+		break;
+	case CK_TLSMIN:
+		snprintf(buf, n, "1.%d", cfg->tls_min - 10);
+		break;
+	case CK_LOGFMT:
+		snprintf(buf, n, "%s",
+			 cfg->log_format == FR_LOG_JSON ? "json" : "text");
+		break;
+	case CK_BOOL:
+		snprintf(buf, n, "%s", cfg->allow_open_key ? "yes" : "no");
+		break;
+	case CK_CONFIG:
+	case CK_CHECK:
+	case CK_DUMP:
+	case CK_HELP:
+	case CK_VERSION:
+	default:
+		break;
 	}
 }
 
-static void usage(void)
+void config_default_text(const struct config_opt *o, char *buf, size_t n)
 {
 	struct config d;
-	uint64_t v;
-	size_t i;
 
+	memset(&d, 0, sizeof(d));
 	defaults(&d);
-	printf("NAME\n    ferryd - mutual-TLS file transfer server\n\n"
-	       "SYNOPSIS\n    ferryd --root DIR --cert FILE --key FILE "
-	       "--ca FILE [OPTION]...\n\n"
-	       "DESCRIPTION\n    Serves DIR to clients holding a certificate "
-	       "signed by the --ca file,\n    speaking ferry protocol v%d "
-	       "over TLS. Every request is logged as one\n    line on "
-	       "stderr.\n\nOPTIONS\n",
-	       FR_PROTO_VERSION);
-	for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
-		char help[512];
-
-		v = 0;
-		if (flags[i].kind == K_U64 && flags[i].off != F(threads))
-			memcpy(&v, (const char *)&d + flags[i].off, sizeof(v));
-		snprintf(help, sizeof(help), "%s%s%.0llu%s", flags[i].help,
-			 v ? " Default: " : "", (unsigned long long)v,
-			 v ? "." : "");
-		printf("    --%s%s%s\n", flags[i].name,
-		       flags[i].arg ? " " : "",
-		       flags[i].arg ? flags[i].arg : "");
-		print_wrapped(help);
-		printf("\n");
-	}
-	printf("\nSIGNALS\n    SIGINT, SIGTERM  stop accepting, close idle "
-	       "connections, let requests in\n                     flight "
-	       "finish (up to --drain-timeout), exit 0.\n"
-	       "    SIGHUP           read --cert, --key, --ca, --crl and --acl again\n"
-	       "                     for new connections (a bad file keeps the old\n"
-	       "                     ones).\n\n"
-	       "EXIT STATUS\n    0  normal or graceful shutdown\n"
-	       "    1  internal failure\n"
-	       "    2  usage or configuration error (one line on stderr)\n");
+	buf[0] = '\0';
+	if (o->kind == CK_LISTEN)
+		snprintf(buf, n, "%s and %s", d.listen[0], d.listen[1]);
+	else if (o->off == F(threads) && o->kind == CK_U64)
+		snprintf(buf, n, "2 x CPUs");
+	else if (o->kind == CK_U64 || o->kind == CK_TLSMIN ||
+		 o->kind == CK_LOGFMT || o->kind == CK_BOOL)
+		config_value_text(&d, o, 0, buf, n);
 }
 
 /* strtoull with every check: digits only, no sign, no overflow. */
@@ -206,150 +231,385 @@ static int parse_u64(const char *s, uint64_t *out)
 	return FR_OK;
 }
 
-static int apply(const struct flag *f, const char *val, struct config *cfg,
-		 char *err, size_t errlen)
+/*
+ * Set option o to val (from the file when it is non-NULL, else from a
+ * flag).  On error *why gets the reason (without the FILE:LINE or --flag
+ * in front) in buf.
+ */
+static int apply(struct config *cfg, const struct config_opt *o,
+		 const char *val, struct fr_conf *file,
+		 const struct fr_conf_item *it, char *why, size_t whylen)
 {
-	char *base = (char *)cfg;
-	const char *why = NULL;
-	char host[256];
+	size_t idx = (size_t)(o - opts);
+	int from = file ? FROM_FILE : FROM_FLAG;
+	char host[256], sub[512];
+	const char *reason = NULL;
 	uint16_t port;
 	uint64_t v;
+	bool b;
 
-	switch (f->kind) {
-	case K_STR:
+	switch (o->kind) {
+	case CK_PATH:
+		if (file && *val) {
+			if (fr_conf_path(file, it, &val, sub, sizeof(sub)) !=
+			    FR_OK) {
+				snprintf(why, whylen, "cannot resolve '%s'",
+					 it->value);
+				return FR_E_USAGE;
+			}
+		}
+		/* fall through */
+	case CK_STR:
 		if (*val == '\0')
 			goto bad;
-		memcpy(base + f->off, &val, sizeof(val));
-		return FR_OK;
-	case K_U64:
-		if (parse_u64(val, &v) != FR_OK || v < f->min || v > f->max) {
-			snprintf(err, errlen,
-				 "--%s: '%s' is not an integer in %llu..%llu",
-				 f->name, val, (unsigned long long)f->min,
-				 (unsigned long long)f->max);
+		*str_field(cfg, o) = val;
+		break;
+	case CK_ADDR:
+		if (fr_hostport_parse(val, 0, host, sizeof(host), &port,
+				      &reason) != FR_OK ||
+		    !strchr(val, ':')) {
+			snprintf(why, whylen, "'%s': %s", val,
+				 reason ? reason
+					: "give ADDR:PORT, e.g. 127.0.0.1:9534");
 			return FR_E_USAGE;
 		}
-		memcpy(base + f->off, &v, sizeof(v));
-		return FR_OK;
-	case K_LISTEN:
+		*str_field(cfg, o) = val;
+		break;
+	case CK_U64:
+		if (parse_u64(val, &v) != FR_OK || v < o->min || v > o->max) {
+			snprintf(why, whylen, "'%s' is not an integer in "
+				 "%llu..%llu", val, (unsigned long long)o->min,
+				 (unsigned long long)o->max);
+			return FR_E_USAGE;
+		}
+		*u64_field(cfg, o) = v;
+		break;
+	case CK_LISTEN:
 		if (fr_hostport_parse(val, FR_DEFAULT_PORT, host, sizeof(host),
-				      &port, &why) != FR_OK) {
-			snprintf(err, errlen, "--listen '%s': %s", val,
-				 why ? why : "invalid address");
+				      &port, &reason) != FR_OK) {
+			snprintf(why, whylen, "'%s': %s", val,
+				 reason ? reason : "invalid address");
 			return FR_E_USAGE;
 		}
-		if (cfg->listen_default) {
-			cfg->listen_default = 0;
+		/* flags replace the file's list, which replaces the default */
+		if (cfg->origin[idx] != from) {
+			cfg->listen_default = false;
 			cfg->n_listen = 0;
 		}
 		if (cfg->n_listen >= FR_MAX_LISTENERS) {
-			snprintf(err, errlen, "--listen: at most %u addresses",
+			snprintf(why, whylen, "at most %u addresses",
 				 FR_MAX_LISTENERS);
 			return FR_E_USAGE;
 		}
 		cfg->listen[cfg->n_listen++] = val;
-		return FR_OK;
-	case K_TLSMIN:
+		break;
+	case CK_TLSMIN:
 		if (strcmp(val, "1.2") == 0)
 			cfg->tls_min = 12;
 		else if (strcmp(val, "1.3") == 0)
 			cfg->tls_min = 13;
 		else
 			goto bad;
-		return FR_OK;
-	case K_LOGFMT:
+		break;
+	case CK_LOGFMT:
 		if (strcmp(val, "text") == 0)
 			cfg->log_format = FR_LOG_TEXT;
 		else if (strcmp(val, "json") == 0)
 			cfg->log_format = FR_LOG_JSON;
 		else
 			goto bad;
-		return FR_OK;
-	case K_BOOL:
-	case K_HELP:
-	case K_VERSION:
-	default:
 		break;
+	case CK_BOOL:
+		if (fr_conf_bool(val, &b) != FR_OK) {
+			snprintf(why, whylen, "'%s' is not yes or no", val);
+			return FR_E_USAGE;
+		}
+		cfg->allow_open_key = b;
+		break;
+	case CK_CONFIG:
+	case CK_CHECK:
+	case CK_DUMP:
+	case CK_HELP:
+	case CK_VERSION:
+	default:
+		goto bad;
 	}
+	cfg->origin[idx] = (unsigned char)from;
+	return FR_OK;
 bad:
-	snprintf(err, errlen, "--%s: invalid value '%s' (expected %s)",
-		 f->name, val, f->arg ? f->arg : "none");
+	snprintf(why, whylen, "invalid value '%s' (expected %s)", val,
+		 o->arg ? o->arg : "no value");
 	return FR_E_USAGE;
 }
 
-int config_parse(int argc, char **argv, struct config *cfg, char *err,
-		 size_t errlen)
+static const struct config_opt *find(const char *name, size_t len)
 {
-	const struct flag *f;
-	const char *val, *eq;
-	size_t i, nlen;
-	int a, r;
+	size_t i;
 
-	defaults(cfg);
-	err[0] = '\0';
-	for (a = 1; a < argc; a++) {
-		const char *s = argv[a];
+	for (i = 0; i < N_OPTS; i++)
+		if (strlen(opts[i].name) == len &&
+		    strncmp(opts[i].name, name, len) == 0)
+			return &opts[i];
+	return NULL;
+}
 
-		if (strncmp(s, "--", 2) != 0) {
-			snprintf(err, errlen, "unexpected argument '%s' "
-				 "(see --help)", s);
+/* Apply every item of the file; the first problem ends it. */
+static int apply_file(struct config *cfg, struct fr_conf *file, char *err,
+		      size_t errlen)
+{
+	const struct fr_conf_item *it, *prev;
+	const struct config_opt *o;
+	char why[600];
+	size_t i, j;
+
+	for (i = 0; i < fr_conf_count(file); i++) {
+		it = fr_conf_get(file, i);
+		o = find(it->key, strlen(it->key));
+		if (!o) {
+			fr_conf_error(file, it, err, errlen, "unknown key "
+				      "'%s' (see ferryd.conf(5))", it->key);
 			return FR_E_USAGE;
 		}
-		s += 2;
-		eq = strchr(s, '=');
-		nlen = eq ? (size_t)(eq - s) : strlen(s);
-		f = NULL;
-		for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
-			if (strlen(flags[i].name) == nlen &&
-			    strncmp(flags[i].name, s, nlen) == 0)
-				f = &flags[i];
-		}
-		if (!f) {
-			snprintf(err, errlen, "unknown option '%s' (see --help)",
-				 argv[a]);
+		if (!(o->flags & CO_FILE)) {
+			fr_conf_error(file, it, err, errlen, "'%s' is a "
+				      "command-line option only", it->key);
 			return FR_E_USAGE;
 		}
-		if (f->kind == K_BOOL) {
-			if (eq) {
-				snprintf(err, errlen, "--%s takes no value",
-					 f->name);
+		for (j = 0; j < i && !(o->flags & CO_REPEAT); j++) {
+			prev = fr_conf_get(file, j);
+			if (strcmp(prev->key, it->key) == 0) {
+				fr_conf_error(file, it, err, errlen,
+					      "'%s' is already set on line %u",
+					      it->key, prev->line);
 				return FR_E_USAGE;
 			}
-			*(int *)((char *)cfg + f->off) = 1;
-			continue;
 		}
-		if (f->kind == K_HELP || f->kind == K_VERSION) {
-			if (eq) {
-				snprintf(err, errlen, "--%s takes no value",
-					 f->name);
-				return FR_E_USAGE;
-			}
-			if (f->kind == K_HELP)
-				usage();
-			else
-				printf("ferryd %s (protocol v%d)\n",
-				       FR_VERSION_STRING, FR_PROTO_VERSION);
-			return FR_AGAIN;
-		}
-		if (eq) {
-			val = eq + 1;
-		} else if (a + 1 < argc) {
-			val = argv[++a];
-		} else {
-			snprintf(err, errlen, "--%s needs a value (%s)", f->name,
-				 f->arg);
+		if (apply(cfg, o, it->value, file, it, why, sizeof(why)) !=
+		    FR_OK) {
+			fr_conf_error(file, it, err, errlen, "%s: %s", it->key,
+				      why);
 			return FR_E_USAGE;
 		}
-		r = apply(f, val, cfg, err, errlen);
-		if (r != FR_OK)
-			return r;
 	}
-	if (!cfg->root || !cfg->cert || !cfg->key || !cfg->ca) {
-		snprintf(err, errlen, "missing --%s (see --help)",
-			 !cfg->root ? "root" : !cfg->cert ? "cert"
-					   : !cfg->key  ? "key"
-							: "ca");
+	return FR_OK;
+}
+
+/* One flag at argv[*a]; its value may be the next argument. */
+static int take_flag(struct config *cfg, int argc, char **argv, int *a,
+		     const char **config_file, char *err, size_t errlen)
+{
+	const char *s = argv[*a], *eq, *val;
+	const struct config_opt *o;
+	char why[600];
+
+	if (strncmp(s, "--", 2) != 0) {
+		snprintf(err, errlen, "unexpected argument '%s' (see --help)", s);
+		return FR_E_USAGE;
+	}
+	s += 2;
+	eq = strchr(s, '=');
+	o = find(s, eq ? (size_t)(eq - s) : strlen(s));
+	if (!o) {
+		snprintf(err, errlen, "unknown option '%s' (see --help)",
+			 argv[*a]);
+		return FR_E_USAGE;
+	}
+	if (!o->arg && o->kind != CK_BOOL && eq) {
+		snprintf(err, errlen, "--%s takes no value", o->name);
+		return FR_E_USAGE;
+	}
+	switch (o->kind) {
+	case CK_HELP:
+		config_usage();
+		return FR_AGAIN;
+	case CK_VERSION:
+		printf("ferryd %s (protocol v%d)\n", FR_VERSION_STRING,
+		       FR_PROTO_VERSION);
+		return FR_AGAIN;
+	case CK_CHECK:
+		cfg->mode = CONFIG_CHECK;
+		return FR_OK;
+	case CK_DUMP:
+		cfg->mode = CONFIG_DUMP;
+		return FR_OK;
+	default:
+		break;
+	}
+	if (eq) {
+		val = eq + 1;
+	} else if (o->kind == CK_BOOL) {
+		val = "yes";
+	} else if (*a + 1 < argc) {
+		val = argv[++*a];
+	} else {
+		snprintf(err, errlen, "--%s needs a value (%s)", o->name,
+			 o->arg);
+		return FR_E_USAGE;
+	}
+	if (o->kind == CK_CONFIG) {
+		if (*val == '\0') {
+			snprintf(err, errlen, "--config needs a file name");
+			return FR_E_USAGE;
+		}
+		*config_file = val;
+		return FR_OK;
+	}
+	if (apply(cfg, o, val, NULL, NULL, why, sizeof(why)) != FR_OK) {
+		snprintf(err, errlen, "--%s: %s", o->name, why);
 		return FR_E_USAGE;
 	}
 	return FR_OK;
+}
+
+int config_load(int argc, char **argv, struct config **out, char *err,
+		size_t errlen)
+{
+	const char *file = NULL;
+	struct config *cfg, flags;
+	size_t i;
+	int a, r;
+
+	*out = NULL;
+	err[0] = '\0';
+	cfg = calloc(1, sizeof(*cfg));
+	if (!cfg) {
+		snprintf(err, errlen, "out of memory");
+		return FR_E_USAGE;
+	}
+	cfg->argc = argc;
+	cfg->argv = argv;
+	defaults(cfg);
+	/* the flags once on their own, to find --config and the mode and to
+	 * report a bad flag before the file is read */
+	memcpy(&flags, cfg, sizeof(flags));
+	for (a = 1; a < argc; a++) {
+		r = take_flag(&flags, argc, argv, &a, &file, err, errlen);
+		if (r != FR_OK)
+			goto fail;
+	}
+	cfg->mode = flags.mode;
+	r = fr_conf_load(file ? file : CONFIG_DEFAULT_FILE, 0, &cfg->conf, err,
+			 errlen);
+	if (r == FR_E_NOT_FOUND && !file) {
+		err[0] = '\0';
+	} else if (r != FR_OK) {
+		if (r == FR_E_NOT_FOUND)
+			snprintf(err + strlen(err), errlen - strlen(err),
+				 " (--config)");
+		r = FR_E_USAGE;
+		goto fail;
+	} else {
+		cfg->config_file = fr_conf_name(cfg->conf);
+		r = apply_file(cfg, cfg->conf, err, errlen);
+		if (r != FR_OK)
+			goto fail;
+	}
+	for (a = 1; a < argc; a++) {
+		r = take_flag(cfg, argc, argv, &a, &file, err, errlen);
+		if (r != FR_OK)
+			goto fail;
+	}
+	for (i = 0; i < N_OPTS; i++) {
+		if ((opts[i].flags & CO_REQUIRED) &&
+		    !*str_field(cfg, &opts[i])) {
+			snprintf(err, errlen, "missing %s: give --%s %s or "
+				 "'%s = %s' in %s (see --help)", opts[i].name,
+				 opts[i].name, opts[i].arg, opts[i].name,
+				 opts[i].arg, file ? file : CONFIG_DEFAULT_FILE);
+			r = FR_E_USAGE;
+			goto fail;
+		}
+	}
+	*out = cfg;
+	return FR_OK;
+fail:
+	config_free(cfg);
+	return r;
+}
+
+/* Copy the value of o from src into dst. */
+static void copy_value(struct config *dst, const struct config *src,
+		       const struct config_opt *o)
+{
+	switch (o->kind) {
+	case CK_LISTEN:
+		memcpy(dst->listen, src->listen, sizeof(dst->listen));
+		dst->n_listen = src->n_listen;
+		dst->listen_default = src->listen_default;
+		break;
+	case CK_STR:
+	case CK_PATH:
+	case CK_ADDR:
+		*str_field(dst, o) = *str_field(src, o);
+		break;
+	case CK_U64:
+		*u64_field(dst, o) = *u64_field(src, o);
+		break;
+	case CK_TLSMIN:
+		dst->tls_min = src->tls_min;
+		break;
+	case CK_LOGFMT:
+		dst->log_format = src->log_format;
+		break;
+	case CK_BOOL:
+		dst->allow_open_key = src->allow_open_key;
+		break;
+	default:
+		break;
+	}
+}
+
+static bool same_value(const struct config *a, const struct config *b,
+		       const struct config_opt *o)
+{
+	char x[4200], y[4200];
+	size_t i;
+
+	if (o->kind == CK_LISTEN && a->n_listen != b->n_listen)
+		return false;
+	for (i = 0; i < (o->kind == CK_LISTEN ? a->n_listen : 1); i++) {
+		config_value_text(a, o, i, x, sizeof(x));
+		config_value_text(b, o, i, y, sizeof(y));
+		if (strcmp(x, y) != 0)
+			return false;
+	}
+	return true;
+}
+
+int config_reload(const struct config *old, struct config **out,
+		  void (*changed)(void *arg, const char *name, bool applied),
+		  void *arg, char *err, size_t errlen)
+{
+	struct config *cfg = NULL;
+	size_t i;
+	int r;
+
+	*out = NULL;
+	r = config_load(old->argc, old->argv, &cfg, err, errlen);
+	if (r != FR_OK)
+		return FR_E_USAGE; /* FR_AGAIN cannot happen: we started */
+	cfg->mode = old->mode;
+	for (i = 0; i < N_OPTS; i++) {
+		if (!(opts[i].flags & CO_FILE) || same_value(old, cfg, &opts[i]))
+			continue;
+		if (!(opts[i].flags & CO_RELOAD))
+			copy_value(cfg, old, &opts[i]);
+		if (changed)
+			changed(arg, opts[i].name,
+				(opts[i].flags & CO_RELOAD) != 0);
+	}
+	*out = cfg;
+	return FR_OK;
+}
+
+void config_free(struct config *cfg)
+{
+	struct config *older;
+
+	while (cfg) {
+		older = cfg->older;
+		fr_conf_free(cfg->conf);
+		free(cfg);
+		cfg = older;
+	}
 }

@@ -4,13 +4,17 @@
  * SECURITY: both run once, on the main thread, after every file ferryd
  * needs was opened or loaded (root directory, certificate, key, CA, CRL,
  * ACL) and the sockets were bound, and before any worker thread exists.
- * Landlock rules are attached to file descriptors opened here, so a later
- * rename of a path does not widen them.
+ * Landlock rules are attached to directory file descriptors opened here,
+ * so a later rename of a path does not widen them; the files below those
+ * directories may be replaced in any way (see confine_landlock).
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <linux/landlock.h>
 #include <pwd.h>
 #include <stdint.h>
@@ -109,14 +113,67 @@ static int add_rule(int ruleset, int fd, uint64_t access)
 			    LANDLOCK_RULE_PATH_BENEATH, &pb, 0);
 }
 
+/* The directory holding path ("." for a bare name) into dir. */
+static void dir_of(const char *path, char *dir, size_t n)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		snprintf(dir, n, ".");
+	else if (slash == path)
+		snprintf(dir, n, "/");
+	else
+		snprintf(dir, n, "%.*s", (int)(slash - path), path);
+}
+
+/* Add dir to the n names in dirs unless it is there; false when full. */
+static bool add_dir(char dirs[][CONFINE_DIR_MAX], size_t *n, size_t max,
+		    const char *dir)
+{
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		if (strcmp(dirs[i], dir) == 0)
+			return true;
+	if (*n >= max)
+		return false;
+	snprintf(dirs[(*n)++], CONFINE_DIR_MAX, "%s", dir);
+	return true;
+}
+
 int confine_landlock(int root_fd, const char *const *files, size_t n,
 		     char *msg, size_t msglen)
 {
 	struct landlock_ruleset_attr attr;
 	uint64_t all = LL_ALL_V1, root = LL_ROOT_V1;
 	int abi, ruleset = -1, fd, r = FR_E_INTERNAL;
-	size_t i, added = 0;
+	char dirs[2 * CONFINE_MAX_FILES][CONFINE_DIR_MAX], dir[CONFINE_DIR_MAX];
+	char real[PATH_MAX], list[1024] = "", *wide = NULL;
+	size_t i, nd = 0, len = 0;
 
+	if (n > CONFINE_MAX_FILES) {
+		snprintf(msg, msglen, "landlock: more than %d files",
+			 CONFINE_MAX_FILES);
+		return FR_E_INTERNAL;
+	}
+	/* SECURITY: read access to the directories that hold the files (as
+	 * named, and where their symlinks lead), not to the files' inodes:
+	 * a file renamed over another one, a swapped symlink (Kubernetes
+	 * "..data", certbot's live/ -> archive/) or an edit in place are all
+	 * readable on SIGHUP.  Everything else below those directories is
+	 * readable too: keep ferryd's files in directories of their own. */
+	for (i = 0; i < n; i++) {
+		if (!files[i])
+			continue;
+		dir_of(files[i], dir, sizeof(dir));
+		if (!add_dir(dirs, &nd, sizeof(dirs) / sizeof(dirs[0]), dir))
+			break;
+		if (realpath(files[i], real)) {
+			dir_of(real, dir, sizeof(dir));
+			(void)add_dir(dirs, &nd, sizeof(dirs) / sizeof(dirs[0]),
+				      dir);
+		}
+	}
 	abi = (int)syscall(SYS_landlock_create_ruleset, NULL, 0,
 			   LANDLOCK_CREATE_RULESET_VERSION);
 	if (abi < 0) {
@@ -147,19 +204,24 @@ int confine_landlock(int root_fd, const char *const *files, size_t n,
 			 strerror(errno));
 		goto out;
 	}
-	for (i = 0; i < n; i++) {
-		if (!files[i])
-			continue;
-		fd = open(files[i], O_PATH | O_CLOEXEC);
+	for (i = 0; i < nd; i++) {
+		fd = open(dirs[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (fd < 0 || add_rule(ruleset, fd, LL_FILE_READ) != 0) {
 			snprintf(msg, msglen, "landlock: cannot add %s: %s",
-				 files[i], strerror(errno));
+				 dirs[i], strerror(errno));
 			if (fd >= 0)
 				close(fd);
 			goto out;
 		}
 		close(fd);
-		added++;
+		len += (size_t)snprintf(list + len, len < sizeof(list)
+				? sizeof(list) - len : 0, "%s%s",
+				i ? ", " : "", dirs[i]);
+		if (len >= sizeof(list))
+			len = sizeof(list) - 1;
+		/* "/" or "/etc": a whole tree becomes readable */
+		if (!wide && strchr(dirs[i] + 1, '/') == NULL)
+			wide = dirs[i];
 	}
 #ifdef FERRY_SANITIZED
 	/* Test builds only: sanitizer runtimes read /proc/self (LeakSanitizer
@@ -179,7 +241,12 @@ int confine_landlock(int root_fd, const char *const *files, size_t n,
 		goto out;
 	}
 	snprintf(msg, msglen, "landlock: confined to the root (rw) and %zu "
-		 "file(s) (read), ABI %d", added, abi);
+		 "director%s of certificate, key, CA, CRL, ACL and config "
+		 "files (read: %s), ABI %d%s%s%s", nd, nd == 1 ? "y" : "ies",
+		 list, abi, wide ? "; warning: everything below " : "",
+		 wide ? wide : "",
+		 wide ? " is readable: keep ferryd's files in a directory "
+			"of their own" : "");
 	r = FR_OK;
 out:
 	if (ruleset >= 0)

@@ -4,8 +4,8 @@
  *
  * Does: switch uid/gid/groups to a named user; restrict the process with
  * Landlock so that, whatever a bug in a worker does, the file system it can
- * reach is the served root (read and write) and the files it was started
- * with (read).  Does not: decide what to confine (main.c passes the paths)
+ * reach is the served root (read and write) and the directories of the
+ * files it was started with (read).  Does not: decide what to confine (main.c passes the paths)
  * or log (it returns one line for the caller to log).
  */
 #ifndef FERRYD_CONFINE_H
@@ -39,12 +39,19 @@ int confine_user_lookup(const char *user, struct confine_id *id, char *err,
  * may run after confine_landlock. */
 int confine_user_apply(const struct confine_id *id, char *err, size_t errlen);
 
+#define CONFINE_MAX_FILES 8
+#define CONFINE_DIR_MAX 4096
+
 /*
  * Restrict this thread and every thread it creates later (so call it before
- * starting any) with Landlock: rw below root_fd, read-only on each of the
- * n files (NULL entries are skipped), nothing else.  Returns FR_OK (msg
- * says which ABI), FR_AGAIN when the kernel has no Landlock (msg says so;
- * the caller goes on unconfined), or FR_E_INTERNAL (msg says why).
+ * starting any) with Landlock: rw below root_fd, read-only below the
+ * directory of each of the n files (NULL entries are skipped; at most
+ * CONFINE_MAX_FILES) and below the directory its symlinks resolve to, so
+ * that a file replaced by rename, symlink swap or in place stays readable
+ * for SIGHUP; nothing else.  Returns FR_OK (msg lists the directories and
+ * the ABI, and warns when one is "/" or a top-level directory), FR_AGAIN
+ * when the kernel has no Landlock (msg says so; the caller goes on
+ * unconfined), or FR_E_INTERNAL (msg says why).
  */
 int confine_landlock(int root_fd, const char *const *files, size_t n,
 		     char *msg, size_t msglen);

@@ -34,6 +34,7 @@
 #include "acl.h"
 #include "config.h"
 #include "conn.h"
+#include "metrics.h"
 #include "reactor.h"
 #include "server.h"
 
@@ -67,6 +68,7 @@ struct conn *conn_new(struct server *srv, int fd, const char *peer,
 	fr_buf_init(&c->out, FR_FRAME_HDR + FR_MAX_RESPONSE + FR_IO_CHUNK);
 	fr_buf_init(&c->body, FR_IO_CHUNK);
 	op_state_init(&c->os);
+	metrics_conn_open();
 	return c;
 }
 
@@ -80,6 +82,8 @@ int conn_read(struct conn *c, struct fr_buf *b, size_t n)
 	if (r != FR_OK)
 		return r;
 	r = fr_tls_read(c->tls, p, n, &got);
+	if (r == FR_E_CLOSED)
+		c->peer_closed = true; /* ops may call it truncated: it is not */
 	if (r != FR_OK)
 		return r;
 	fr_buf_commit(b, got);
@@ -109,11 +113,62 @@ static int flush(struct conn *c)
 	return FR_OK;
 }
 
+/* Body bytes moved since the last call, into the metrics. */
+static void count_bytes(struct conn *c)
+{
+	if (c->bytes > c->bytes_counted && c->op)
+		metrics_bytes(c->op->op == FR_OP_PUT, c->bytes - c->bytes_counted);
+	c->bytes_counted = c->bytes;
+}
+
+/*
+ * The result of a request that failed with err, for the log and the
+ * metrics: the wire code, or how the connection ended, so that an operator
+ * can tell a network cut (truncated: no close_notify), a client that gave
+ * up cleanly (closed: close_notify mid-request) and a TLS fault apart.
+ * *msg gets a description when the caller has none.
+ */
+static const char *result_of(struct conn *c, int err, const char **msg,
+			     char *buf, size_t n)
+{
+	const char *code = fr_err_code(err);
+	uint64_t total = c->bytes + c->body_left;
+
+	if (err == FR_OK)
+		return "ok";
+	if (code)
+		return code;
+	if ((err == FR_E_TRUNCATED || err == FR_E_CLOSED) && c->peer_closed) {
+		snprintf(buf, n, "the client closed the connection (close_notify) "
+			 "after %llu of %llu body bytes",
+			 (unsigned long long)c->bytes, (unsigned long long)total);
+		*msg = buf;
+		return "closed";
+	}
+	if (err == FR_E_TRUNCATED) {
+		snprintf(buf, n, "the connection ended without close_notify after "
+			 "%llu of %llu body bytes (a network cut or a killed "
+			 "client)", (unsigned long long)c->bytes,
+			 (unsigned long long)total);
+		*msg = buf;
+		return "truncated";
+	}
+	if (err == FR_E_TLS) {
+		snprintf(buf, n, "TLS failure after %llu of %llu body bytes: %s",
+			 (unsigned long long)c->bytes, (unsigned long long)total,
+			 fr_tls_error(c->tls));
+		*msg = buf;
+		return "tls_error";
+	}
+	return err == FR_E_CLOSED ? "closed" : "aborted";
+}
+
 /* The one log line of a request, and the end of its operation state. */
 static void request_finish(struct conn *c, int err, const char *why)
 {
 	struct fr_log_req lr;
-	const char *code = fr_err_code(err);
+	const char *msg = NULL;
+	char buf[400];
 
 	memset(&lr, 0, sizeof(lr));
 	lr.peer = c->peer;
@@ -124,14 +179,14 @@ static void request_finish(struct conn *c, int err, const char *why)
 	lr.bytes = c->bytes;
 	lr.seconds = (double)(mono_ms() - c->t_start) / 1000.0;
 	lr.sha256 = c->sha256[0] ? c->sha256 : NULL;
-	lr.result = err == FR_OK			? "ok"
-		    : code			? code
-		    : err == FR_E_TRUNCATED	? "truncated"
-		    : err == FR_E_CLOSED	? "closed"
-		    : err == FR_E_TLS		? "tls_error"
-						: "aborted";
-	lr.message = err == FR_OK ? NULL : why ? why : fr_err_str(err);
+	lr.result = result_of(c, err, &msg, buf, sizeof(buf));
+	lr.message = err == FR_OK ? NULL
+		     : msg	  ? msg
+		     : why	  ? why
+				  : fr_err_str(err);
 	fr_log_request(&lr);
+	count_bytes(c);
+	metrics_request(c->op ? c->op->op : c->req.op, lr.result, lr.seconds);
 	op_state_cleanup(&c->os);
 	c->op = NULL;
 	c->body_left = 0;
@@ -182,6 +237,7 @@ static int handshake(struct conn *c)
 	if (r != FR_OK) {
 		fr_log(FR_LOG_WARN, "handshake failed: peer=%s: %s", c->peer,
 		       fr_tls_error(c->tls));
+		metrics_handshake_failed(fr_tls_error_kind(c->tls));
 		return FR_E_TLS;
 	}
 	snprintf(c->identity, sizeof(c->identity), "%s",
@@ -266,6 +322,8 @@ static int dispatch(struct conn *c, int r, const char *why)
 {
 	c->t_start = mono_ms();
 	c->bytes = 0;
+	c->bytes_counted = 0;
+	c->peer_closed = false;
 	c->body_left = 0;
 	c->sha256[0] = '\0';
 	c->err_msg = NULL;
@@ -445,6 +503,7 @@ void conn_free(struct conn *c)
 		close(c->root_fd);
 	if (c->counted)
 		acl_conn_leave(c->srv->acl, c->identity);
+	metrics_conn_close();
 	fr_buf_cleanup(&c->in);
 	fr_buf_cleanup(&c->out);
 	fr_buf_cleanup(&c->body);
@@ -466,11 +525,13 @@ static void timed_out(struct conn *c)
 	char why[64];
 
 	if (c->state == CS_HANDSHAKE || c->state == CS_LINGER) {
-		if (c->state == CS_HANDSHAKE)
+		if (c->state == CS_HANDSHAKE) {
 			fr_log(FR_LOG_WARN,
 			       "handshake timeout: peer=%s after %llu s",
 			       c->peer,
 			       (unsigned long long)cfg->handshake_timeout);
+			metrics_handshake_failed("timeout");
+		}
 		conn_free(c);
 		return;
 	}
@@ -513,6 +574,7 @@ void conn_work(struct pool_item *it)
 		return;
 	}
 	act = run(c);
+	count_bytes(c); /* a long transfer shows in the metrics as it goes */
 	switch (act) {
 	case ACT_PARK_IN:
 	case ACT_PARK_OUT:

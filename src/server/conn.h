@@ -62,6 +62,8 @@ struct conn {
 	const struct op *op;
 	int64_t t_start;
 	uint64_t bytes;     /* body bytes moved, for the log */
+	uint64_t bytes_counted; /* of them, already added to the metrics */
+	bool peer_closed;   /* the peer sent close_notify during this request */
 	uint64_t body_left; /* raw body bytes still to move on the wire */
 	char sha256[FR_SHA256_HEX]; /* for the log, "" if none */
 	const char *err_msg; /* an op's static detail for its error, or NULL */

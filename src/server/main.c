@@ -1,16 +1,20 @@
 /*
  * main.c - start-up and shutdown of ferryd.
  *
- * Does: block the signals the reactor reads, parse the configuration, load
- * the TLS context, open the root, bind the listeners, write --port-file,
- * start the worker pool, run the reactor on this thread, and tear it all
- * down.  Exit status: 0 normal or graceful, 1 internal failure, 2 usage or
- * configuration error (one line on stderr).
+ * Does: block the signals the reactor reads, load the settings (or print
+ * them, or check them: --dump-config, --check-config), load the TLS
+ * context, open the root, bind the listeners and the metrics socket, write
+ * --port-file, confine the process, start the worker pool, the sweep and
+ * the metrics threads, tell systemd READY=1, run the reactor on this
+ * thread, and tear it all down.  Exit status: 0 normal or graceful, 1
+ * internal failure (or a --check-config problem), 2 usage or configuration
+ * error (one line on stderr).
  * Does not: serve connections itself.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -25,6 +29,8 @@
 #include "ktls.h"
 #include "conn.h"
 #include "listener.h"
+#include "metrics.h"
+#include "notify.h"
 #include "pool.h"
 #include "reactor.h"
 #include "server.h"
@@ -66,17 +72,59 @@ static void drop_conn(struct pool_item *it)
 	conn_free((struct conn *)((char *)it - offsetof(struct conn, item)));
 }
 
+/* The listeners of cfg into lfds; *nl of them, the first one's port. */
+static int open_listeners(const struct config *cfg, int *lfds, size_t *nl,
+			  uint16_t *first_port, char *err, size_t errlen)
+{
+	uint16_t port;
+	int r, unsupported;
+	size_t i;
+
+	*nl = 0;
+	for (i = 0; i < cfg->n_listen; i++) {
+		r = listener_open(cfg->listen[i], &lfds[*nl], &port,
+				  &unsupported, err, errlen);
+		if (r != FR_OK && cfg->listen_default && unsupported) {
+			fr_log(FR_LOG_WARN, "skipping %s: %s", cfg->listen[i],
+			       err);
+			continue;
+		}
+		if (r != FR_OK)
+			return r;
+		if (*nl == 0)
+			*first_port = port;
+		fr_log(FR_LOG_INFO, "listening on %s (port %u)",
+		       cfg->listen[i], port);
+		(*nl)++;
+	}
+	if (*nl == 0) {
+		snprintf(err, errlen, "no address to listen on");
+		return FR_E_USAGE;
+	}
+	return FR_OK;
+}
+
+/* Did the command line ask for --check-config (whose failures exit 1)? */
+static bool wants_check(int argc, char **argv)
+{
+	int a;
+
+	for (a = 1; a < argc; a++)
+		if (strcmp(argv[a], "--check-config") == 0)
+			return true;
+	return false;
+}
+
 int main(int argc, char **argv)
 {
 	struct confine_id id;
-	struct config cfg;
+	struct config *cfg = NULL;
 	struct server srv;
-	struct sweep *sweeper = NULL;
-	char err[512];
+	char err[1024], status_line[256];
 	int lfds[FR_MAX_LISTENERS];
-	uint16_t first_port = 0, port;
+	uint16_t first_port = 0, mport = 0;
 	size_t nl = 0, i;
-	int r, unsupported, status = 2;
+	int r, status = 2;
 	sigset_t set;
 
 	memset(&srv, 0, sizeof(srv));
@@ -92,54 +140,60 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ferryd: cannot set up signals\n");
 		return 1;
 	}
-	r = config_parse(argc, argv, &cfg, err, sizeof(err));
+	r = config_load(argc, argv, &cfg, err, sizeof(err));
 	if (r == FR_AGAIN)
 		return 0;
 	if (r != FR_OK) {
 		fprintf(stderr, "ferryd: %s\n", err);
-		return 2;
+		return wants_check(argc, argv) ? 1 : 2;
 	}
-	srv.cfg = &cfg;
-	fr_log_set_format(cfg.log_format);
-	if (acl_new(cfg.acl, &srv.acl, err, sizeof(err)) != FR_OK) {
+	if (cfg->mode == CONFIG_DUMP) {
+		config_dump(cfg);
+		config_free(cfg);
+		return 0;
+	}
+	if (cfg->mode == CONFIG_CHECK) {
+		r = server_check(cfg);
+		config_free(cfg);
+		return r == 0 ? 0 : 1;
+	}
+	srv.cfg = cfg;
+	fr_log_set_format(cfg->log_format);
+	if (notify_init(err, sizeof(err)) != FR_AGAIN)
+		fr_log(FR_LOG_INFO, "%s", err);
+	if (acl_new(cfg->acl, &srv.acl, err, sizeof(err)) != FR_OK) {
 		fprintf(stderr, "ferryd: %s\n", err);
 		goto out;
 	}
-
-	if (server_tls_load(&cfg, &srv.tls, err, sizeof(err)) != FR_OK) {
+	if (server_tls_load(cfg, &srv.tls, err, sizeof(err)) != FR_OK) {
 		fprintf(stderr, "ferryd: %s\n", err[0] ? err : "TLS set-up failed");
 		goto out;
 	}
-	srv.root_fd = open(cfg.root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	metrics_reloaded(NULL, true, srv.tls);
+	srv.root_fd = open(cfg->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (srv.root_fd < 0) {
-		fprintf(stderr, "ferryd: --root '%s': %s\n", cfg.root,
+		fprintf(stderr, "ferryd: --root '%s': %s\n", cfg->root,
 			strerror(errno));
 		goto out;
 	}
-	for (i = 0; i < cfg.n_listen; i++) {
-		r = listener_open(cfg.listen[i], &lfds[nl], &port, &unsupported,
-				  err, sizeof(err));
-		if (r != FR_OK && cfg.listen_default && unsupported) {
-			fr_log(FR_LOG_WARN, "skipping %s: %s", cfg.listen[i],
-			       err);
-			continue;
-		}
-		if (r != FR_OK) {
+	if (open_listeners(cfg, lfds, &nl, &first_port, err, sizeof(err)) !=
+	    FR_OK) {
+		fprintf(stderr, "ferryd: %s\n", err);
+		goto out;
+	}
+	/* SECURITY: its own socket, never the TLS port's; bound before
+	 * confinement and the switch of user (a low port may need root) */
+	if (cfg->metrics_listen) {
+		if (metrics_new(cfg->metrics_listen, &srv.metrics, &mport, err,
+				sizeof(err)) != FR_OK) {
 			fprintf(stderr, "ferryd: %s\n", err);
 			goto out;
 		}
-		if (nl == 0)
-			first_port = port;
-		fr_log(FR_LOG_INFO, "listening on %s (port %u)", cfg.listen[i],
-		       port);
-		nl++;
+		fr_log(FR_LOG_INFO, "metrics on http://%s/metrics (port %u)",
+		       cfg->metrics_listen, mport);
 	}
-	if (nl == 0) {
-		fprintf(stderr, "ferryd: no address to listen on\n");
-		goto out;
-	}
-	if (cfg.port_file &&
-	    write_port_file(cfg.port_file, first_port, err, sizeof(err)) !=
+	if (cfg->port_file &&
+	    write_port_file(cfg->port_file, first_port, err, sizeof(err)) !=
 		    FR_OK) {
 		fprintf(stderr, "ferryd: %s\n", err);
 		goto out;
@@ -154,14 +208,15 @@ int main(int argc, char **argv)
 			     " (user-space TLS)"
 			 : "user-space TLS");
 	}
-	if (confine_user_lookup(cfg.user, &id, err, sizeof(err)) != FR_OK) {
+	if (confine_user_lookup(cfg->user, &id, err, sizeof(err)) != FR_OK) {
 		fprintf(stderr, "ferryd: %s\n", err);
 		goto out;
 	}
 	{
-		/* before any thread: they inherit the restriction */
-		const char *files[] = { cfg.cert, cfg.key, cfg.ca, cfg.crl,
-					cfg.acl };
+		/* before any thread: they inherit the restriction.  The
+		 * config file too: SIGHUP reads it again. */
+		const char *files[] = { cfg->cert, cfg->key, cfg->ca, cfg->crl,
+					cfg->acl, cfg->config_file };
 
 		r = confine_landlock(srv.root_fd, files,
 				     sizeof(files) / sizeof(files[0]), err,
@@ -179,10 +234,10 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (id.change)
-		fr_log(FR_LOG_INFO, "running as user %s (uid %lu)", cfg.user,
+		fr_log(FR_LOG_INFO, "running as user %s (uid %lu)", cfg->user,
 		       (unsigned long)id.uid);
 	status = 1;
-	if (pool_new((unsigned)cfg.threads, conn_work, &srv.pool) != FR_OK) {
+	if (pool_new((unsigned)cfg->threads, conn_work, &srv.pool) != FR_OK) {
 		fprintf(stderr, "ferryd: cannot start worker threads\n");
 		goto out;
 	}
@@ -191,20 +246,29 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	nl = 0; /* the reactor owns the listeners now */
-	if (sweep_start(srv.root_fd, cfg.partial_ttl, &sweeper) != FR_OK) {
+	if (sweep_start(srv.root_fd, cfg->partial_ttl, &srv.sweep) != FR_OK) {
 		fprintf(stderr, "ferryd: cannot start the sweep thread\n");
+		goto out;
+	}
+	if (srv.metrics && metrics_start(srv.metrics, err, sizeof(err)) != FR_OK) {
+		fprintf(stderr, "ferryd: %s\n", err);
 		goto out;
 	}
 	fr_log(FR_LOG_INFO,
 	       "ferryd %s serving %s: %llu threads, max %llu connections, "
-	       "TLS >= 1.%d",
-	       FR_VERSION_STRING, cfg.root, (unsigned long long)cfg.threads,
-	       (unsigned long long)cfg.max_conns, cfg.tls_min - 10);
+	       "TLS >= 1.%d, settings from %s",
+	       FR_VERSION_STRING, cfg->root, (unsigned long long)cfg->threads,
+	       (unsigned long long)cfg->max_conns, cfg->tls_min - 10,
+	       cfg->config_file ? cfg->config_file : "the command line");
+	snprintf(status_line, sizeof(status_line), "serving %s on port %u",
+		 cfg->root, first_port);
+	notify_ready(status_line);
 	status = reactor_run(srv.reactor) == FR_OK ? 0 : 1;
 out:
 	/* workers first: they may still park or free connections */
 	pool_free(srv.pool, drop_conn);
-	sweep_stop(sweeper);
+	sweep_stop(srv.sweep);
+	metrics_free(srv.metrics);
 	reactor_free(srv.reactor);
 	for (i = 0; i < nl; i++)
 		close(lfds[i]);
@@ -212,5 +276,8 @@ out:
 		close(srv.root_fd);
 	fr_tls_ctx_free(srv.tls);
 	acl_free(srv.acl);
+	notify_close();
+	/* the settings in use and, chained to them, the ones they replaced */
+	config_free(srv.cfg ? (struct config *)srv.cfg : cfg);
 	return status;
 }

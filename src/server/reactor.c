@@ -22,6 +22,7 @@
 #include "config.h"
 #include "conn.h"
 #include "listener.h"
+#include "notify.h"
 #include "pool.h"
 #include "reactor.h"
 #include "server.h"
@@ -288,6 +289,7 @@ static void start_drain(struct reactor *r, int signo)
 	fr_log(FR_LOG_INFO,
 	       "signal %d: draining %zu connection(s), up to %llu s", signo,
 	       n, (unsigned long long)r->srv->cfg->drain_timeout);
+	notify_stopping("draining");
 }
 
 static void read_signals(struct reactor *r)

@@ -1,28 +1,36 @@
 /*
  * server.h - the process-wide context every part of ferryd shares.
  *
- * Filled once by main.c before any thread starts, read-only afterwards,
- * except tls: replaced on SIGHUP (reload.c) by the reactor thread, the only
- * thread that reads it.
+ * Filled by main.c before any thread starts.  Two fields change later, on
+ * SIGHUP, on the reactor thread (reload.c): cfg, an atomic pointer to
+ * immutable settings (workers load it per use; replaced settings are kept
+ * until exit, so a pointer a worker loaded stays valid), and tls, read only
+ * by the reactor thread (each connection holds its own reference to the
+ * context it started with).
  */
 #ifndef FERRYD_SERVER_H
 #define FERRYD_SERVER_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 
 struct acl;
 struct config;
 struct fr_tls_ctx;
+struct metrics;
 struct pool;
 struct reactor;
+struct sweep;
 
 struct server {
-	const struct config *cfg;
+	const struct config *_Atomic cfg;
 	struct fr_tls_ctx *tls;
 	int root_fd; /* the served directory; every storage call starts here */
 	struct acl *acl; /* identities (--acl) and per-identity counts */
 	struct pool *pool;
 	struct reactor *reactor;
+	struct sweep *sweep;
+	struct metrics *metrics; /* NULL without --metrics-listen */
 };
 
 /* A server TLS context from the files and flags in cfg; err gets one line
@@ -30,8 +38,23 @@ struct server {
 int server_tls_load(const struct config *cfg, struct fr_tls_ctx **out,
 		    char *err, size_t errlen);
 
-/* SIGHUP: load the certificate, key and CA again; on success new
- * connections use them, on failure log why and keep the old ones. */
+/*
+ * Can ferryd open path (the file of setting flag, e.g. "cert") for
+ * reading?  FR_OK, or FR_E_USAGE with one line in err naming the file, the
+ * reason and the fix: missing, not readable by our uid (chmod/chown), or
+ * denied by Landlock (outside the directories ferryd started with:
+ * restart).
+ */
+int server_file_check(const char *flag, const char *path, char *err,
+		      size_t errlen);
+
+/* SIGHUP: read the config file and the TLS and ACL files again; on
+ * success new connections use them, on failure log why and keep the old
+ * ones (reload.c). */
 void server_reload(struct server *srv);
+
+/* --check-config: print one line per problem on stderr; the number of
+ * problems (check.c). */
+int server_check(const struct config *cfg);
 
 #endif

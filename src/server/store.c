@@ -619,8 +619,10 @@ int store_open_dir(int root, const char *path, bool create, int *fd)
 	return walk(root, path, false, create, fd, &last);
 }
 
-/* Remove name in dfd if it is an expired part file that nobody holds. */
-static bool sweep_one(int dfd, const char *name, time_t cutoff)
+/* Remove name in dfd if it is an expired part file that nobody holds;
+ * count it in *held when it is kept for a resume. */
+static bool sweep_one(int dfd, const char *name, time_t cutoff,
+		      struct store_held *held)
 {
 	struct stat a, b;
 	bool gone = false;
@@ -630,16 +632,22 @@ static bool sweep_one(int dfd, const char *name, time_t cutoff)
 	if (fd < 0)
 		return false;
 	if (flock(fd, LOCK_EX | LOCK_NB) == 0 && fstat(fd, &a) == 0 &&
-	    S_ISREG(a.st_mode) && a.st_mtime < cutoff &&
+	    S_ISREG(a.st_mode) &&
 	    fstatat(dfd, name, &b, AT_SYMLINK_NOFOLLOW) == 0 &&
-	    a.st_dev == b.st_dev && a.st_ino == b.st_ino)
-		gone = unlinkat(dfd, name, 0) == 0;
+	    a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
+		if (a.st_mtime < cutoff) {
+			gone = unlinkat(dfd, name, 0) == 0;
+		} else {
+			held->parts++;
+			held->bytes += (uint64_t)a.st_size;
+		}
+	}
 	close(fd);
 	return gone;
 }
 
 static size_t sweep_dir(int dfd, time_t cutoff, unsigned depth,
-			size_t *budget)
+			size_t *budget, struct store_held *held)
 {
 	struct dirent *de;
 	size_t removed = 0;
@@ -656,28 +664,34 @@ static size_t sweep_dir(int dfd, time_t cutoff, unsigned depth,
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
 		if (fr_name_is_reserved(de->d_name)) {
-			removed += sweep_one(dirfd(d), de->d_name, cutoff);
+			removed += sweep_one(dirfd(d), de->d_name, cutoff, held);
 			continue;
 		}
-		if (depth >= STORE_SWEEP_DEPTH ||
+		/* depth = components of this directory's path: a part of a
+		 * path of STORE_SWEEP_DEPTH components lives in a directory
+		 * of STORE_SWEEP_DEPTH - 1 */
+		if (depth + 1 >= STORE_SWEEP_DEPTH ||
 		    (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN))
 			continue;
 		nfd = openat(dirfd(d), de->d_name,
 			     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (nfd >= 0)
-			removed += sweep_dir(nfd, cutoff, depth + 1, budget);
+			removed += sweep_dir(nfd, cutoff, depth + 1, budget,
+					     held);
 	}
 	closedir(d);
 	return removed;
 }
 
-size_t store_sweep_parts(int root, uint64_t ttl, size_t max_entries)
+size_t store_sweep_parts(int root, uint64_t ttl, size_t max_entries,
+			 struct store_held *held)
 {
 	time_t now = time(NULL);
 	time_t cutoff = ttl > (uint64_t)now ? 0 : now - (time_t)ttl;
 	int dfd = openat(root, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
+	memset(held, 0, sizeof(*held));
 	if (dfd < 0)
 		return 0;
-	return sweep_dir(dfd, cutoff, 0, &max_entries);
+	return sweep_dir(dfd, cutoff, 0, &max_entries, held);
 }

@@ -74,14 +74,22 @@ int store_put_begin_part(int root, const char *path, bool overwrite,
  * (a checksum mismatch, a full disk, an I/O error). */
 void store_put_discard(struct store_upload *u);
 
+/* What a sweep left held for a resume. */
+struct store_held {
+	uint64_t parts, bytes;
+};
+
 /*
  * Remove part files (names FR_RESERVED_PREFIX...) under the root whose
- * mtime is more than ttl seconds old and that no upload holds.  Bounded:
- * visits at most max_entries directory entries and STORE_SWEEP_DEPTH
- * levels.  Returns how many it removed.
+ * mtime is more than ttl seconds old and that no upload holds; count the
+ * others nobody holds in *held.  Bounded: visits at most max_entries
+ * directory entries, and every directory a path of STORE_SWEEP_DEPTH
+ * components can have (the ceiling of --max-path-depth, so no held part
+ * is out of its reach).  Returns how many it removed.
  */
-#define STORE_SWEEP_DEPTH 128
-size_t store_sweep_parts(int root, uint64_t ttl, size_t max_entries);
+#define STORE_SWEEP_DEPTH FR_MAX_PATH_DEPTH
+size_t store_sweep_parts(int root, uint64_t ttl, size_t max_entries,
+			 struct store_held *held);
 
 /* Append n bytes to the temporary file (no_space, io_error ...). */
 int store_put_write(struct store_upload *u, const void *p, size_t n);

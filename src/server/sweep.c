@@ -13,6 +13,7 @@
 #include "ferry/err.h"
 #include "ferry/limits.h"
 #include "ferry/log.h"
+#include "metrics.h"
 #include "store.h"
 #include "sweep.h"
 
@@ -20,7 +21,7 @@ struct sweep {
 	int root;
 	uint64_t ttl;
 	pthread_t thread;
-	pthread_mutex_t mu; /* guards stop */
+	pthread_mutex_t mu; /* guards stop and ttl */
 	pthread_cond_t cv;
 	bool stop;
 };
@@ -28,29 +29,37 @@ struct sweep {
 static void *run(void *arg)
 {
 	struct sweep *s = arg;
-	uint64_t every = s->ttl / 2;
+	struct store_held held;
+	uint64_t every, ttl;
 	struct timespec ts;
 	size_t n;
 	bool stop = false;
 
-	if (every < 1)
-		every = 1;
-	if (every > FR_SWEEP_INTERVAL)
-		every = FR_SWEEP_INTERVAL;
+	pthread_mutex_lock(&s->mu);
+	ttl = s->ttl;
+	pthread_mutex_unlock(&s->mu);
 	while (!stop) {
-		n = store_sweep_parts(s->root, s->ttl, FR_SWEEP_MAX_ENTRIES);
+		every = ttl / 2;
+		if (every < 1)
+			every = 1;
+		if (every > FR_SWEEP_INTERVAL)
+			every = FR_SWEEP_INTERVAL;
+		n = store_sweep_parts(s->root, ttl, FR_SWEEP_MAX_ENTRIES,
+				      &held);
+		metrics_held(held.parts, held.bytes);
 		if (n > 0)
 			fr_log(FR_LOG_INFO,
 			       "removed %zu interrupted upload(s) older than "
 			       "--partial-ttl=%llu s",
-			       n, (unsigned long long)s->ttl);
+			       n, (unsigned long long)ttl);
 		(void)clock_gettime(CLOCK_MONOTONIC, &ts);
 		ts.tv_sec += (time_t)every;
 		pthread_mutex_lock(&s->mu);
-		while (!s->stop &&
+		while (!s->stop && s->ttl == ttl &&
 		       pthread_cond_timedwait(&s->cv, &s->mu, &ts) != ETIMEDOUT)
 			;
 		stop = s->stop;
+		ttl = s->ttl;
 		pthread_mutex_unlock(&s->mu);
 	}
 	return NULL;
@@ -82,6 +91,18 @@ int sweep_start(int root, uint64_t ttl, struct sweep **out)
 	}
 	*out = s;
 	return FR_OK;
+}
+
+void sweep_set_ttl(struct sweep *s, uint64_t ttl)
+{
+	if (!s)
+		return;
+	pthread_mutex_lock(&s->mu);
+	if (s->ttl != ttl) {
+		s->ttl = ttl;
+		pthread_cond_signal(&s->cv); /* sweep now with the new ttl */
+	}
+	pthread_mutex_unlock(&s->mu);
 }
 
 void sweep_stop(struct sweep *s)

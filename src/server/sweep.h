@@ -16,6 +16,9 @@ struct sweep; /* opaque */
  * FR_E_INTERNAL. */
 int sweep_start(int root, uint64_t ttl, struct sweep **out);
 
+/* SIGHUP: a new --partial-ttl; a changed one sweeps at once. */
+void sweep_set_ttl(struct sweep *s, uint64_t ttl);
+
 /* Stop and join the thread (NULL is a no-op). */
 void sweep_stop(struct sweep *s);
 

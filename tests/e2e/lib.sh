@@ -45,6 +45,15 @@ FINISHED=
 SERVER_PIDS=()
 declare -A SERVER_LOG=()
 T=$(mktemp -d "${TMPDIR:-/tmp}/ferry-e2e.XXXXXX")
+# ferryd in a test never reads the machine's own /etc/ferry/ferryd.conf:
+# $FERRYD is a wrapper that gives it an empty --config first (a --config of
+# the test comes later and wins).  $FERRYD_BIN is the binary itself.
+FERRYD_BIN=$FERRYD
+mkdir -p "$T/etc"
+: >"$T/etc/empty.conf"
+printf '#!/bin/sh\nexec "%s" --config "%s" "$@"\n' "$FERRYD_BIN" "$T/etc/empty.conf" >"$T/etc/ferryd"
+chmod +x "$T/etc/ferryd"
+FERRYD=$T/etc/ferryd
 OUT=$T/out # stdout of the last checked command
 ERR=$T/err # stderr of the last checked command
 

@@ -108,13 +108,22 @@ expect_grep '"code":"(forbidden|not_directory)"' <(sed -n 4p "$P") "put below a 
 expect_grep '"status":"ok"' <(sed -n 5p "$P") "the connection still works"
 rm -rf "$ROOT/odd"
 
-# 2048 components in 4095 bytes: parents are created without trouble.
-deep2=$(printf 'a/%.0s' {1..2047})a
-printf '%s\n' "send {\"op\":\"put\",\"path\":\"$deep2\",\"size\":1}" recv 'body 1' recv \
-	"send {\"op\":\"delete\",\"path\":\"$deep2\"}" recv |
-	PROBE_TIMEOUT=150 probe --timeout 120 >"$P" # 2048 mkdir+fsync: slow on a busy disk
-expect_grep '"status":"ok"' <(sed -n 2p "$P") "put 2048 levels deep"
-expect_grep '"status":"ok"' <(sed -n 3p "$P") "delete 2048 levels deep"
+# FR_MAX_PATH_DEPTH (128) components: the default and the ceiling of
+# --max-path-depth.  A put that deep creates its 127 parents (a mkdir +
+# fsync each: the bound on one request's cost); one more level is refused
+# before anything is created; the ceiling cannot be raised.
+deep=$(printf 'a/%.0s' {1..127})a
+printf '%s\n' "send {\"op\":\"put\",\"path\":\"$deep\",\"size\":1}" recv 'body 1' recv \
+	"send {\"op\":\"put\",\"path\":\"b/$deep\",\"size\":1}" recv \
+	"send {\"op\":\"delete\",\"path\":\"$deep\"}" recv |
+	PROBE_TIMEOUT=90 probe --timeout 60 >"$P"
+expect_grep '"status":"ok"' <(sed -n 2p "$P") "put 128 levels deep"
+expect_grep '"code":"invalid_path"' <(sed -n 3p "$P") "put 129 levels deep: invalid_path"
+expect_grep '"status":"ok"' <(sed -n 4p "$P") "delete 128 levels deep"
+expect_true "the refused put created nothing" test ! -e "$ROOT/b"
+expect_exit 2 timeout 20 "$FERRYD" --root "$ROOT" --cert "$SRV_CRT" --key "$SRV_KEY" \
+	--ca "$CA" --listen 127.0.0.1:0 --max-path-depth 129
+expect_grep 'max-path-depth.*1\.\.128' "$ERR" "--max-path-depth cannot exceed 128"
 rm -rf "$ROOT/a"
 
 # ---- symlinks out of the root ------------------------------------------
