@@ -255,9 +255,17 @@ static int ctx_common(SSL_CTX *ctx, const struct fr_tls_conf *conf, bool server,
 		if (SSL_CTX_use_certificate_chain_file(ctx, conf->cert) != 1)
 			return ctx_fail(err, errlen, FR_E_USAGE,
 					"cannot load certificate", conf->cert);
-		if (SSL_CTX_use_PrivateKey_file(ctx, conf->key, SSL_FILETYPE_PEM) != 1)
+		if (SSL_CTX_use_PrivateKey_file(ctx, conf->key, SSL_FILETYPE_PEM) != 1) {
+			if (ERR_GET_REASON(ERR_peek_error()) == X509_R_KEY_VALUES_MISMATCH) {
+				snprintf(err, errlen, "private key %s does not match "
+					 "certificate %s: give the key of that certificate",
+					 conf->key, conf->cert);
+				ERR_clear_error();
+				return FR_E_USAGE;
+			}
 			return ctx_fail(err, errlen, FR_E_USAGE,
 					"cannot use private key", conf->key);
+		}
 		if (SSL_CTX_check_private_key(ctx) != 1)
 			return ctx_fail(err, errlen, FR_E_USAGE,
 					"private key does not match certificate",
