@@ -20,7 +20,8 @@ PORT=9533
 CERTS=$ROOT/certs/dev
 SERVE_DIR=$ROOT/tmp/quickstart-root
 WORK=$ROOT/tmp/quickstart
-PACKAGES=(build-essential cmake pkg-config libssl-dev libcjson-dev libcmocka-dev openssl ca-certificates)
+PACKAGES=(build-essential cmake pkg-config libssl-dev libcjson-dev libcmocka-dev openssl ca-certificates
+	libinih-dev libmicrohttpd-dev scdoc)
 check_only=
 case ${1:-} in
 --check) check_only=1 ;;

@@ -26,7 +26,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 JOBS=${FERRY_TEST_JOBS:-2}
 PACKAGES=(build-essential cmake pkg-config libssl-dev libcjson-dev libcmocka-dev openssl ca-certificates
-	sslscan clang libclang-rt-14-dev)
+	libinih-dev libmicrohttpd-dev scdoc sslscan clang libclang-rt-14-dev)
 FUZZ_SECONDS=${FERRY_FUZZ_SECONDS:-20}
 
 say() { printf '\n==== %s\n' "$*"; }
@@ -87,7 +87,9 @@ suite() {
 start=$SECONDS
 install_packages
 
-build build
+# prefix /usr: the .deb test (tests/integration/t_deb.sh) packages this
+# build with CPack as it is, without building again
+build build -DCMAKE_INSTALL_PREFIX=/usr
 suite "plain (RelWithDebInfo)" build
 
 # The benchmark at a tiny size, so it never rots: it fails only when broken
@@ -102,7 +104,7 @@ if [[ ${FERRY_TEST_SKIP_SANITIZERS:-} != 1 ]]; then
 	export ASAN_OPTIONS=detect_leaks=1
 	export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 	build build-asan -DFERRY_SANITIZE=address,undefined
-	suite "ASan+UBSan" build-asan
+	suite "ASan+UBSan" build-asan -LE integration
 	unset ASAN_OPTIONS UBSAN_OPTIONS
 
 	export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1

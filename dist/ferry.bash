@@ -1,0 +1,111 @@
+# bash completion for ferry(1): commands, options, and remote paths (asked
+# of the server with `ferry ls`, only when a server is configured: -s on
+# the command line or FERRY_SERVER).  Installed as
+# share/bash-completion/completions/ferry.
+
+_ferry_globals='-s --server --ca --cert --key --crl --pin-sha256 --allow-open-key --json -q --quiet -h --help -V --version'
+_ferry_commands='put get ls stat sum rm whoami help'
+
+# The global options given so far (to reach the same server as the user).
+_ferry_conn_args() {
+	local i w
+	_ferry_conn=()
+	for ((i = 1; i < COMP_CWORD; i++)); do
+		w=${COMP_WORDS[i]}
+		case $w in
+		-s | --server | --ca | --cert | --key | --crl | --pin-sha256)
+			_ferry_conn+=("$w" "${COMP_WORDS[i + 1]}")
+			((i++))
+			;;
+		--server=* | --ca=* | --cert=* | --key=* | --crl=* | --pin-sha256=* | --allow-open-key)
+			_ferry_conn+=("$w")
+			;;
+		esac
+	done
+}
+
+# Remote names below the directory part of $1, directories with a '/'.
+_ferry_remote() {
+	local cur=$1 dir="" line name has_server=${FERRY_SERVER:-}
+	_ferry_conn_args
+	[[ " ${_ferry_conn[*]} " == *" -s "* || " ${_ferry_conn[*]} " == *" --server"* ]] && has_server=1
+	[[ -n $has_server ]] || return 0
+	[[ $cur == */* ]] && dir=${cur%/*}/
+	while IFS= read -r line; do
+		# "SIZE  YYYY-MM-DD HH:MM  NAME"
+		name=$(sed -E 's/^ *[0-9-]+  [0-9-]+ [0-9:]+  //' <<<"$line")
+		[[ -n $name ]] && COMPREPLY+=("$dir$name")
+	done < <(timeout 3 ferry "${_ferry_conn[@]}" -q ls "${dir:-/}" 2>/dev/null)
+	COMPREPLY=($(compgen -W '"${COMPREPLY[@]}"' -- "$cur" 2>/dev/null))
+	[[ ${#COMPREPLY[@]} == 1 && ${COMPREPLY[0]} == */ ]] && compopt -o nospace 2>/dev/null
+	return 0
+}
+
+_ferry() {
+	local cur prev i cmd="" nargs=0
+	COMPREPLY=()
+	cur=${COMP_WORDS[COMP_CWORD]}
+	prev=${COMP_WORDS[COMP_CWORD - 1]}
+	case $prev in
+	--ca | --cert | --key | --crl)
+		compopt -o filenames 2>/dev/null
+		COMPREPLY=($(compgen -f -- "$cur"))
+		return 0
+		;;
+	-s | --server | --pin-sha256 | --retries)
+		return 0
+		;;
+	esac
+	for ((i = 1; i < COMP_CWORD; i++)); do
+		case ${COMP_WORDS[i]} in
+		-s | --server | --ca | --cert | --key | --crl | --pin-sha256) ((i++)) ;;
+		-*) ;;
+		*)
+			if [[ -z $cmd ]]; then
+				cmd=${COMP_WORDS[i]}
+			else
+				((nargs++))
+			fi
+			;;
+		esac
+	done
+	if [[ -z $cmd ]]; then
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W "$_ferry_globals" -- "$cur"))
+		else
+			COMPREPLY=($(compgen -W "$_ferry_commands" -- "$cur"))
+		fi
+		return 0
+	fi
+	case $cmd in
+	put | get)
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W '--overwrite --resume --retries --help' -- "$cur"))
+		elif [[ $cmd == put ]]; then
+			# local files; the last argument is remote
+			compopt -o filenames 2>/dev/null
+			COMPREPLY=($(compgen -f -- "$cur"))
+			((nargs > 0)) && _ferry_remote "$cur"
+		else
+			_ferry_remote "$cur"
+			if ((nargs > 0)); then
+				compopt -o filenames 2>/dev/null
+				COMPREPLY+=($(compgen -d -- "$cur"))
+			fi
+		fi
+		;;
+	ls | stat | sum | rm)
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W '--help' -- "$cur"))
+		else
+			_ferry_remote "$cur"
+		fi
+		;;
+	help)
+		((nargs == 0)) && COMPREPLY=($(compgen -W "${_ferry_commands% help}" -- "$cur"))
+		;;
+	*) ;;
+	esac
+	return 0
+}
+complete -F _ferry ferry
