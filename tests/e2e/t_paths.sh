@@ -126,6 +126,21 @@ expect_exit 2 timeout 20 "$FERRYD" --root "$ROOT" --cert "$SRV_CRT" --key "$SRV_
 expect_grep 'max-path-depth.*1\.\.128' "$ERR" "--max-path-depth cannot exceed 128"
 rm -rf "$ROOT/a"
 
+# A held part at the deepest level expires like any other: the sweep
+# reaches every level a path can have.
+SAVED_PID=$SRV_PID SAVED_SRV=$SRV SAVED_LOG=$SRV_LOG SAVED_ROOT=$ROOT
+ROOT=$T/root-sweep
+start_server --partial-ttl 2 --stall-timeout 1
+# half the body, then silence: the stall timeout cuts it and holds the part
+printf '%s\n' "send {\"op\":\"put\",\"path\":\"$deep\",\"size\":10}" recv 'body 5' recv |
+	probe >"$P"
+part_at_depth() { find "$ROOT" -mindepth 128 -name '.ferry-part.*' | grep -q .; }
+expect_true "an upload cut 128 levels deep is held" wait_until 10 part_at_depth
+expect_true "and the sweep removes it after --partial-ttl" wait_until 20 bash -c '! find "$1" -name ".ferry-part.*" | grep -q .' _ "$ROOT"
+expect_grep 'removed 1 interrupted upload' "$SRV_LOG" "the sweep logs it"
+stop_server "$SRV_PID"
+SRV_PID=$SAVED_PID SRV=$SAVED_SRV SRV_LOG=$SAVED_LOG ROOT=$SAVED_ROOT
+
 # ---- symlinks out of the root ------------------------------------------
 OUTSIDE=$T/outside
 mkdir -p "$OUTSIDE/sub"

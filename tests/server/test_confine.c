@@ -1,9 +1,11 @@
 /*
  * test_confine.c - Landlock self-confinement (src/server/confine.c) does
  * what docs/SECURITY.md says: after confine_landlock the process can read
- * and write below its root, read the files it was given and nothing else
- * (no file outside, no write to the given files, no FIFOs or symlinks in
- * the root).  Each case runs in a child process, since confinement cannot
+ * and write below its root, read below the directories of the files it
+ * was given (also a file renamed into such a directory after the
+ * confinement, and one its symlink leads to) and nothing else (no file
+ * outside, no write to the given directories, no FIFOs or symlinks in the
+ * root).  Each case runs in a child process, since confinement cannot
  * be undone.  Where the kernel has no Landlock it exits 77 (skipped).
  */
 #define _GNU_SOURCE
@@ -25,7 +27,8 @@
 #include "confine.h"
 
 static char base[] = "/tmp/ferry-confine.XXXXXX";
-static char root[256], given[256], outside[256];
+static char root[256], given[256], outside[256], pki[256], linked[256],
+	target_dir[256];
 static int landlock_missing; /* main exits 77 (ctest: skipped) */
 
 static void put_file(const char *p)
@@ -45,10 +48,10 @@ static int confined(int (*check)(void))
 
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		const char *files[] = { given, NULL };
+		const char *files[] = { given, NULL, linked };
 		char msg[256];
 		int rfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		int r = confine_landlock(rfd, files, 2, msg, sizeof(msg));
+		int r = confine_landlock(rfd, files, 3, msg, sizeof(msg));
 
 		if (r == FR_AGAIN)
 			_exit(77);
@@ -88,6 +91,23 @@ static int check_all(void)
 	close(fd);
 	if (!denied(open(given, O_WRONLY)))
 		return 6;
+	/* another file in its directory (what a rotation renames in) is
+	 * readable too, but the directory cannot be written */
+	snprintf(p, sizeof(p), "%s/sibling.pem", pki);
+	if ((fd = open(p, O_RDONLY)) < 0)
+		return 12;
+	close(fd);
+	snprintf(p, sizeof(p), "%s/new.pem", pki);
+	if (!denied(open(p, O_WRONLY | O_CREAT, 0600)))
+		return 13;
+	/* where a symlink leads: readable */
+	if ((fd = open(linked, O_RDONLY)) < 0)
+		return 14;
+	close(fd);
+	snprintf(p, sizeof(p), "%s/other.pem", target_dir);
+	if ((fd = open(p, O_RDONLY)) < 0)
+		return 15;
+	close(fd);
 	/* anything else: nothing */
 	if (!denied(open(outside, O_RDONLY)))
 		return 7;
@@ -144,20 +164,43 @@ int main(void)
 	if (!mkdtemp(base))
 		return 1;
 	snprintf(root, sizeof(root), "%s/root", base);
-	snprintf(given, sizeof(given), "%s/given.pem", base);
 	snprintf(outside, sizeof(outside), "%s/outside.txt", base);
-	if (mkdir(root, 0700) != 0)
+	snprintf(pki, sizeof(pki), "%s/pki", base);
+	snprintf(given, sizeof(given), "%s/pki/given.pem", base);
+	snprintf(linked, sizeof(linked), "%s/links/link.pem", base);
+	snprintf(target_dir, sizeof(target_dir), "%s/archive", base);
+	if (mkdir(root, 0700) != 0 || mkdir(pki, 0700) != 0)
 		return 1;
+	snprintf(p, sizeof(p), "%s/links", base);
+	if (mkdir(p, 0700) != 0 || mkdir(target_dir, 0700) != 0)
+		return 1;
+	snprintf(p, sizeof(p), "%s/archive/cert1.pem", base);
+	put_file(p);
+	if (symlink("../archive/cert1.pem", linked) != 0)
+		return 1;
+	snprintf(p, sizeof(p), "%s/archive/other.pem", base);
+	put_file(p);
+	snprintf(p, sizeof(p), "%s/pki/sibling.pem", base);
+	put_file(p);
 	snprintf(p, sizeof(p), "%s/in.txt", root);
 	put_file(p);
 	put_file(given);
 	put_file(outside);
 	rc = cmocka_run_group_tests(tests, NULL, NULL);
-	unlink(p);
-	unlink(given);
-	unlink(outside);
-	rmdir(root);
-	rmdir(base);
+	{
+		static const char *const rm[] = {
+			"root/in.txt", "pki/given.pem", "pki/sibling.pem",
+			"outside.txt", "links/link.pem", "archive/cert1.pem",
+			"archive/other.pem", "root", "pki", "links", "archive", "",
+		};
+		size_t i;
+
+		for (i = 0; i < sizeof(rm) / sizeof(rm[0]); i++) {
+			snprintf(p, sizeof(p), "%s/%s", base, rm[i]);
+			if (unlink(p) != 0)
+				rmdir(p);
+		}
+	}
 	if (rc == 0 && landlock_missing) {
 		printf("SKIP test_confine: no Landlock in this kernel\n");
 		return 77;
