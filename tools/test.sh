@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # test.sh - build ferry and run the whole test suite, three times:
-#   build/       RelWithDebInfo: unit, style and end-to-end tests
-#   build-asan/  ASan + UBSan: the whole suite again
+#   build/       RelWithDebInfo (prefix /usr): unit, style, end-to-end and
+#                integration tests (the .deb built, linted, installed, run
+#                and purged; metrics checked with promtool)
+#   build-asan/  ASan + UBSan: the whole suite again but the integration tests
 #   build-tsan/  TSan: the end-to-end tests (the worker pool under load)
 #   build-fuzz/  clang + libFuzzer + ASan/UBSan: each fuzz target for
 #                FERRY_FUZZ_SECONDS (default 20) from its seed corpus
