@@ -47,6 +47,8 @@ struct parse {
 };
 
 static void vfail(struct parse *ps, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+static void vfail(struct parse *ps, const char *fmt, va_list ap)
 {
 	int n;
 
