@@ -85,4 +85,16 @@
 #define FR_SWEEP_INTERVAL 600u
 #define FR_SWEEP_MAX_ENTRIES 1000000u
 
+/* ---- issue 11: behind a balancer, facing the internet ---- */
+/* Address blocks --proxy-protocol-from may name in all. */
+#define FR_MAX_PROXY_FROM 64u
+/* One request frame must arrive whole within this many seconds of its
+ * first byte (--request-timeout), however steadily it trickles. */
+#define FR_DEFAULT_REQUEST_TIMEOUT 20u
+/* While a request frame or a body is under way, at least --min-rate bytes
+ * per second must move, averaged over each --min-rate-window seconds
+ * (mod_reqtimeout's MinRate); 0 turns the check off. */
+#define FR_DEFAULT_MIN_RATE 1024u
+#define FR_DEFAULT_MIN_RATE_WINDOW 30u
+
 #endif

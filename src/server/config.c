@@ -20,7 +20,7 @@
 #include "config.h"
 
 enum kind { K_STR, K_U64, K_LISTEN, K_TLSMIN, K_LOGFMT, K_BOOL, K_HELP,
-	    K_VERSION };
+	    K_VERSION, K_CIDRS };
 
 struct flag {
 	const char *name;
@@ -92,6 +92,20 @@ static const struct flag flags[] = {
 	  "On SIGINT/SIGTERM, time allowed for requests in flight." },
 	{ "partial-ttl", "SECONDS", K_U64, F(partial_ttl), 1, FR_SIZE_MAX,
 	  "How long an interrupted upload is held for a resume." },
+	{ "request-timeout", "SECONDS", K_U64, F(request_timeout), 1, 86400,
+	  "Time allowed for one whole request frame from its first byte, "
+	  "however steadily it trickles." },
+	{ "min-rate", "BYTES", K_U64, F(min_rate), 0, FR_SIZE_MAX,
+	  "While a request frame or a body is under way, at least this many "
+	  "bytes per second must move, averaged over each --min-rate-window; "
+	  "slower connections get `timeout`. 0 turns the check off." },
+	{ "min-rate-window", "SECONDS", K_U64, F(min_rate_window), 1, 86400,
+	  "The window --min-rate is averaged over." },
+	{ "proxy-protocol-from", "CIDR[,CIDR...]", K_CIDRS, 0, 0, 0,
+	  "Connections from these addresses (a load balancer) must begin with "
+	  "a PROXY protocol v1 or v2 header, whose client address is then used "
+	  "in logs and limits; connections from anywhere else must not. "
+	  "Repeatable. Default: none." },
 	{ "log-format", "text|json", K_LOGFMT, F(log_format), 0, 0,
 	  "Format of the log lines on stderr. Default: text." },
 	{ "version", NULL, K_VERSION, 0, 0, 0, "Print the version and exit." },
@@ -118,6 +132,9 @@ static void defaults(struct config *cfg)
 	cfg->stall_timeout = FR_DEFAULT_STALL_TIMEOUT;
 	cfg->drain_timeout = FR_DEFAULT_DRAIN_TIMEOUT;
 	cfg->partial_ttl = FR_DEFAULT_PARTIAL_TTL;
+	cfg->request_timeout = FR_DEFAULT_REQUEST_TIMEOUT;
+	cfg->min_rate = FR_DEFAULT_MIN_RATE;
+	cfg->min_rate_window = FR_DEFAULT_MIN_RATE_WINDOW;
 	cfg->tls_min = 13;
 	cfg->log_format = FR_LOG_TEXT;
 	cfg->listen[0] = "0.0.0.0:" STR(FR_DEFAULT_PORT);
@@ -206,6 +223,41 @@ static int parse_u64(const char *s, uint64_t *out)
 	return FR_OK;
 }
 
+/* "CIDR[,CIDR...]": each one appended to --proxy-protocol-from. */
+static int apply_cidrs(const struct flag *f, const char *val,
+		       struct config *cfg, char *err, size_t errlen)
+{
+	const char *p = val, *why = NULL;
+	char one[64];
+
+	for (;;) {
+		size_t n = strcspn(p, ",");
+
+		if (n == 0 || n >= sizeof(one)) {
+			snprintf(err, errlen, "--%s '%s': empty or over-long "
+				 "entry", f->name, val);
+			return FR_E_USAGE;
+		}
+		memcpy(one, p, n);
+		one[n] = '\0';
+		if (cfg->n_proxy_from >= FR_MAX_PROXY_FROM) {
+			snprintf(err, errlen, "--%s: at most %u address blocks",
+				 f->name, FR_MAX_PROXY_FROM);
+			return FR_E_USAGE;
+		}
+		if (fr_cidr_parse(one, &cfg->proxy_from[cfg->n_proxy_from],
+				  &why) != FR_OK) {
+			snprintf(err, errlen, "--%s '%s': %s", f->name, one,
+				 why ? why : "invalid address block");
+			return FR_E_USAGE;
+		}
+		cfg->n_proxy_from++;
+		if (p[n] == '\0')
+			return FR_OK;
+		p += n + 1;
+	}
+}
+
 static int apply(const struct flag *f, const char *val, struct config *cfg,
 		 char *err, size_t errlen)
 {
@@ -265,6 +317,8 @@ static int apply(const struct flag *f, const char *val, struct config *cfg,
 		else
 			goto bad;
 		return FR_OK;
+	case K_CIDRS:
+		return apply_cidrs(f, val, cfg, err, errlen);
 	case K_BOOL:
 	case K_HELP:
 	case K_VERSION:

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ferry/addr.h"
 #include "ferry/limits.h"
 
 struct config {
@@ -36,6 +37,12 @@ struct config {
 	uint64_t max_path_depth;
 	uint64_t max_list_entries;
 	uint64_t partial_ttl; /* seconds an interrupted upload is held */
+	/* --proxy-protocol-from: peers that must send a PROXY header */
+	struct fr_cidr proxy_from[FR_MAX_PROXY_FROM];
+	size_t n_proxy_from;
+	uint64_t request_timeout; /* seconds for one whole request frame */
+	uint64_t min_rate;        /* bytes/s while a request moves, 0: off */
+	uint64_t min_rate_window; /* seconds the rate is averaged over */
 	int tls_min;    /* 12 or 13 */
 	int log_format; /* enum fr_log_format */
 };

@@ -63,7 +63,7 @@ static int write_port_file(const char *path, uint16_t port, char *err,
 
 static void drop_conn(struct pool_item *it)
 {
-	conn_free((struct conn *)((char *)it - offsetof(struct conn, item)));
+	conn_free(conn_of_item(it));
 }
 
 int main(int argc, char **argv)
@@ -185,7 +185,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ferryd: cannot start worker threads\n");
 		goto out;
 	}
-	if (reactor_new(&srv, lfds, nl, &srv.reactor) != FR_OK) {
+	if (reactor_new(&srv, &conn_reactor_ops, lfds, nl, &srv.reactor) !=
+	    FR_OK) {
 		fprintf(stderr, "ferryd: cannot start the event loop\n");
 		goto out;
 	}

@@ -11,7 +11,7 @@
  * Does not: change flags, listeners or the root (restart for those).
  *
  * Threads: called on the reactor thread, the only thread that reads
- * srv->tls (conn_new runs there too), so the swap needs no lock.
+ * srv->tls (conn_open runs there too), so the swap needs no lock.
  */
 #include "acl.h"
 #include "config.h"
