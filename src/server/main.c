@@ -22,8 +22,9 @@
 #include "acl.h"
 #include "config.h"
 #include "confine.h"
-#include "ktls.h"
 #include "conn.h"
+#include "fsprobe.h"
+#include "ktls.h"
 #include "listener.h"
 #include "pool.h"
 #include "reactor.h"
@@ -115,6 +116,16 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ferryd: --root '%s': %s\n", cfg.root,
 			strerror(errno));
 		goto out;
+	}
+	{
+		/* decide once what the file system allows (store.h) */
+		struct store_caps caps;
+		char line[1024];
+
+		r = fsprobe_run(srv.root_fd, &caps, line, sizeof(line));
+		fr_log(r == FR_OK ? FR_LOG_INFO : FR_LOG_WARN, "%s%s", line,
+		       r == FR_OK ? "" : "; assuming a local file system");
+		store_set_caps(&caps);
 	}
 	for (i = 0; i < cfg.n_listen; i++) {
 		r = listener_open(cfg.listen[i], &lfds[nl], &port, &unsupported,
