@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/vfs.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -25,8 +26,40 @@
 #include "ferry/limits.h"
 #include "fsprobe.h"
 
+/* The type /proc/self/mountinfo gives the mount holding root
+ * ("fuse.glusterfs", "nfs4", "ceph"), or NULL. */
+static const char *mount_type(int root, char *buf, size_t n)
+{
+	char line[4096], want[32];
+	struct stat st;
+	const char *res = NULL;
+	FILE *f;
+
+	if (fstat(root, &st) != 0 ||
+	    !(f = fopen("/proc/self/mountinfo", "re")))
+		return NULL;
+	snprintf(want, sizeof(want), " %u:%u ", major(st.st_dev),
+		 minor(st.st_dev));
+	while (!res && fgets(line, sizeof(line), f)) {
+		char *dash = strstr(line, " - "), *sp;
+
+		if (!dash || !strstr(line, want) || strstr(line, want) > dash)
+			continue;
+		dash += 3;
+		sp = strchr(dash, ' ');
+		if (sp && (size_t)(sp - dash) < n) {
+			memcpy(buf, dash, (size_t)(sp - dash));
+			buf[sp - dash] = '\0';
+			res = buf;
+		}
+	}
+	fclose(f);
+	return res;
+}
+
 static const char *fs_name(int root)
 {
+	static char type[64];
 	static const struct {
 		unsigned long magic;
 		const char *name;
@@ -40,6 +73,9 @@ static const char *fs_name(int root)
 	struct statfs sf;
 	size_t i;
 
+	/* start-up only, one thread: the static buffer is safe */
+	if (mount_type(root, type, sizeof(type)))
+		return type;
 	if (fstatfs(root, &sf) != 0)
 		return "unknown";
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
