@@ -47,6 +47,7 @@ enum act { ACT_PARK_IN, ACT_PARK_OUT, ACT_REQUEUE, ACT_FREE };
 
 /* reactor_ops.open: a new connection on fd (taken over) from peer. */
 static struct reactor_watch *conn_open(struct server *srv, int fd,
+				       const struct sockaddr_storage *ss,
 				       const char *peer, bool busy,
 				       int64_t *deadline)
 {
@@ -67,7 +68,7 @@ static struct reactor_watch *conn_open(struct server *srv, int fd,
 	/* SECURITY: a PROXY header is read only from --proxy-protocol-from
 	 * peers; from anyone else it is refused like any bad handshake.
 	 * The handshake deadline covers the header too. */
-	c->state = proxy_stage_trusted(srv->cfg, fd) ? CS_PROXY : CS_HANDSHAKE;
+	c->state = proxy_stage_trusted(srv->cfg, ss) ? CS_PROXY : CS_HANDSHAKE;
 	c->peeked = srv->cfg->n_proxy_from == 0;
 	c->fixed_deadline =
 		mono_ms() + (int64_t)srv->cfg->handshake_timeout * 1000;

@@ -27,22 +27,19 @@
 #include "conn.h"
 #include "proxy_stage.h"
 
-bool proxy_stage_trusted(const struct config *cfg, int fd)
+bool proxy_stage_trusted(const struct config *cfg,
+			 const struct sockaddr_storage *ss)
 {
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof(ss);
 	const uint8_t *a;
 	size_t i;
-	int fam;
+	int fam = ss->ss_family;
 
-	if (cfg->n_proxy_from == 0 ||
-	    getpeername(fd, (struct sockaddr *)&ss, &sl) != 0)
+	if (cfg->n_proxy_from == 0)
 		return false;
-	fam = ss.ss_family;
 	if (fam == AF_INET)
-		a = (const uint8_t *)&((struct sockaddr_in *)&ss)->sin_addr;
+		a = (const uint8_t *)&((const struct sockaddr_in *)ss)->sin_addr;
 	else if (fam == AF_INET6)
-		a = (const uint8_t *)&((struct sockaddr_in6 *)&ss)->sin6_addr;
+		a = (const uint8_t *)&((const struct sockaddr_in6 *)ss)->sin6_addr;
 	else
 		return false;
 	for (i = 0; i < cfg->n_proxy_from; i++)

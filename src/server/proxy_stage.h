@@ -16,9 +16,12 @@
 
 struct conn;
 struct config;
+struct sockaddr_storage;
 
-/* Is the peer of socket fd inside --proxy-protocol-from? */
-bool proxy_stage_trusted(const struct config *cfg, int fd);
+/* Is the peer at ss (from accept: getpeername fails once a health check
+ * has reset the connection) inside --proxy-protocol-from? */
+bool proxy_stage_trusted(const struct config *cfg,
+			 const struct sockaddr_storage *ss);
 
 /*
  * One step of reading the header of c (state CS_PROXY) into c->in.

@@ -157,6 +157,7 @@ void reactor_unregister(struct reactor *r, struct reactor_watch *w)
 static void accept_some(struct reactor *r, size_t idx)
 {
 	const struct config *cfg = r->srv->cfg;
+	struct sockaddr_storage ss;
 	struct epoll_event ev;
 	struct reactor_watch *w;
 	int64_t deadline = 0;
@@ -165,7 +166,7 @@ static void accept_some(struct reactor *r, size_t idx)
 	int k, fd, rc;
 
 	for (k = 0; k < ACCEPT_BATCH && r->lfds[idx] >= 0; k++) {
-		rc = listener_accept(r->lfds[idx], &fd, peer, sizeof(peer));
+		rc = listener_accept(r->lfds[idx], &fd, &ss, peer, sizeof(peer));
 		if (rc == FR_AGAIN)
 			return;
 		if (rc != FR_OK) {
@@ -181,7 +182,8 @@ static void accept_some(struct reactor *r, size_t idx)
 		busy = r->n_active >= cfg->max_conns;
 		full = busy && r->n_busy >= BUSY_EXTRA;
 		pthread_mutex_unlock(&r->mu);
-		w = full ? NULL : r->ops->open(r->srv, fd, peer, busy, &deadline);
+		w = full ? NULL
+			 : r->ops->open(r->srv, fd, &ss, peer, busy, &deadline);
 		if (!w) {
 			close(fd);
 			continue;

@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "pool.h"
@@ -50,10 +51,11 @@ struct reactor_watch {
 
 /* How the reactor creates and destroys what it watches. */
 struct reactor_ops {
-	/* A watch for the accepted socket fd (taken over) from peer (text),
-	 * with its first deadline in *deadline; NULL on failure (fd
-	 * untouched). */
+	/* A watch for the accepted socket fd (taken over) from the peer at
+	 * ss (peer: as text), with its first deadline in *deadline; NULL on
+	 * failure (fd untouched). */
 	struct reactor_watch *(*open)(struct server *srv, int fd,
+				      const struct sockaddr_storage *ss,
 				      const char *peer, bool busy,
 				      int64_t *deadline);
 	/* Close and free a watch (unregistering it); used at exit. */
