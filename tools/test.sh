@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test.sh - build ferry and run the whole test suite, three times:
-#   build/       RelWithDebInfo: unit, style and end-to-end tests
-#   build-asan/  ASan + UBSan: the whole suite again
+#   build/       RelWithDebInfo: unit, style, end-to-end and integration tests
+#                (HAProxy, GlusterFS: they install their own packages)
+#   build-asan/  ASan + UBSan: the whole suite again but the integration tests
 #   build-tsan/  TSan: the end-to-end tests (the worker pool under load)
 #   build-fuzz/  clang + libFuzzer + ASan/UBSan: each fuzz target for
 #                FERRY_FUZZ_SECONDS (default 20) from its seed corpus
@@ -84,7 +85,7 @@ if [[ ${FERRY_TEST_SKIP_SANITIZERS:-} != 1 ]]; then
 	export ASAN_OPTIONS=detect_leaks=1
 	export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 	build build-asan -DFERRY_SANITIZE=address,undefined
-	suite "ASan+UBSan" build-asan
+	suite "ASan+UBSan" build-asan -LE integration
 	unset ASAN_OPTIONS UBSAN_OPTIONS
 
 	export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
