@@ -84,16 +84,6 @@ static const char *fs_name(int root)
 	return "unknown";
 }
 
-static int ofd_lock(int fd)
-{
-	struct flock fl;
-
-	memset(&fl, 0, sizeof(fl));
-	fl.l_type = F_WRLCK;
-	fl.l_whence = SEEK_SET;
-	return fcntl(fd, F_OFD_SETLK, &fl);
-}
-
 /* yes, or "no (EINVAL)" */
 static const char *verdict(bool ok, int e, char *buf, size_t n)
 {
@@ -152,7 +142,7 @@ int fsprobe_run(int root, struct store_caps *caps, char *line, size_t n)
 	 * protects a part from two connections of this very server */
 	errno = 0;
 	a2 = openat(d, "a", O_RDWR | O_CLOEXEC);
-	caps->locks = a2 >= 0 && ofd_lock(a) == 0 && ofd_lock(a2) != 0 &&
+	caps->locks = a2 >= 0 && store_lock(a) == 0 && store_lock(a2) != 0 &&
 		      (errno == EAGAIN || errno == EACCES);
 	e_lk = caps->locks ? 0 : errno ? errno : EBUSY;
 	if (!caps->locks && a2 >= 0 && e_lk == EBUSY)

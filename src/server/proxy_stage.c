@@ -102,6 +102,7 @@ int proxy_stage_read(struct conn *c)
 	if (px.cmd == FR_PROXY_ADDR)
 		fr_proxy_src_text(&px, c->peer, sizeof(c->peer));
 	c->balancer_check = px.cmd == FR_PROXY_LOCAL;
+	c->peeked = !c->balancer_check; /* LOCAL: see balancer_gone */
 	c->state = CS_HANDSHAKE;
 	return FR_OK;
 }

@@ -64,6 +64,13 @@ struct store_caps {
 	bool noreplace, hardlinks, locks, xattrs, dir_fsync;
 };
 void store_set_caps(const struct store_caps *c);
+
+/* The lock of part files: exclusive, on the whole file, owned by this open
+ * file (OFD, fcntl F_OFD_SETLK): it excludes other open files even in this
+ * process, and NFSv4, GlusterFS and CephFS carry it to the server; fd must
+ * be open for writing.  0, or -1 with errno (EAGAIN or EACCES: someone
+ * holds it).  Released when fd is closed. */
+int store_lock(int fd);
 const struct store_caps *store_get_caps(void);
 
 /* Start an upload of path: create missing parents, refuse a directory

@@ -41,11 +41,7 @@ void store_upload_init(struct store_upload *u)
 	u->fd = -1;
 }
 
-/* An exclusive lock on the whole file, owned by this open file (OFD): it
- * excludes other open files even in this process, and NFSv4, GlusterFS
- * and CephFS carry it to the server.  0, or -1 with errno (EAGAIN or
- * EACCES: someone holds it). */
-static int lock_fd(int fd)
+int store_lock(int fd)
 {
 	struct flock fl;
 
@@ -122,7 +118,7 @@ static int put_tmp(struct store_upload *u)
 		return fr_err_from_errno(errno);
 	/* locked like a part, so the expiry sweep leaves it alone (a new
 	 * file nobody else has open: this cannot fail where locks work) */
-	(void)lock_fd(u->fd);
+	(void)store_lock(u->fd);
 	return FR_OK;
 }
 
@@ -161,7 +157,7 @@ static int lock_part(struct store_upload *u)
 			       O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (u->fd < 0)
 			return fr_err_from_errno(errno);
-		if (lock_fd(u->fd) != 0) {
+		if (store_lock(u->fd) != 0) {
 			r = errno == EAGAIN || errno == EACCES
 				    ? FR_E_BUSY
 				    : fr_err_from_errno(errno);
@@ -403,7 +399,7 @@ static bool sweep_one(int dfd, const char *name, time_t cutoff)
 		return false;
 	/* without locks (the probe said so) only private files exist, and an
 	 * upload idle for the whole ttl is dead: its mtime decides */
-	if ((!store_get_caps()->locks || lock_fd(fd) == 0) &&
+	if ((!store_get_caps()->locks || store_lock(fd) == 0) &&
 	    fstat(fd, &a) == 0 &&
 	    S_ISREG(a.st_mode) && a.st_mtime < cutoff &&
 	    fstatat(dfd, name, &b, AT_SYMLINK_NOFOLLOW) == 0 &&

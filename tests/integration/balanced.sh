@@ -122,23 +122,25 @@ ferry_h() {
 for ((i = 0; i < CLIENTS; i++)); do head -c $((FILE_MIB << 20)) /dev/urandom >"$W/f$i"; done
 # the VM takes back free pages: touch the transfer's size once, untimed
 head -c $((CLIENTS * FILE_MIB << 20)) /dev/zero >"$W/scratch" && rm -f "$W/scratch"
+# many put|get: every client at once; prints how many failed
+many() {
+	local i p bad=0 pids=()
+	for ((i = 0; i < CLIENTS; i++)); do
+		if [[ $1 == put ]]; then
+			ferry_h put "$W/f$i" "many/f$i"
+		else
+			ferry_h get "many/f$i" "$W/g$i"
+		fi >"$W/$1$i.out" 2>&1 &
+		pids+=($!)
+	done
+	for p in "${pids[@]}"; do wait "$p" || bad=$((bad + 1)); done
+	echo "$bad"
+}
 t0=$(date +%s.%N)
-pids=()
-for ((i = 0; i < CLIENTS; i++)); do
-	ferry_h put "$W/f$i" "many/f$i" >"$W/put$i.out" 2>&1 &
-	pids+=($!)
-done
-bad=0
-for p in "${pids[@]}"; do wait "$p" || bad=$((bad + 1)); done
+bad=$(many put)
 t1=$(date +%s.%N)
 expect_eq 0 "$bad" "$CLIENTS clients put a $FILE_MIB MiB file each through HAProxy"
-pids=()
-for ((i = 0; i < CLIENTS; i++)); do
-	ferry_h get "many/f$i" "$W/g$i" >"$W/get$i.out" 2>&1 &
-	pids+=($!)
-done
-bad=0
-for p in "${pids[@]}"; do wait "$p" || bad=$((bad + 1)); done
+bad=$(many get)
 t2=$(date +%s.%N)
 expect_eq 0 "$bad" "$CLIENTS clients get them back"
 mism=0
