@@ -10,6 +10,7 @@ void pace_start(struct pace *p, int64_t now)
 {
 	p->active = true;
 	p->last_ms = now;
+	p->in_frame = true;
 	p->frame_ms = now;
 	p->win_ms = now;
 	p->win_bytes = 0;
@@ -17,7 +18,7 @@ void pace_start(struct pace *p, int64_t now)
 
 void pace_frame_done(struct pace *p)
 {
-	p->frame_ms = 0;
+	p->in_frame = false;
 }
 
 void pace_stop(struct pace *p)
@@ -45,7 +46,7 @@ const char *pace_check(struct pace *p, const struct pace_limits *l,
 		*limit_s = (uint64_t)(l->stall_ms / 1000);
 		return "no progress within --stall-timeout";
 	}
-	if (p->frame_ms && now - p->frame_ms >= l->frame_ms) {
+	if (p->in_frame && now - p->frame_ms >= l->frame_ms) {
 		*limit_s = (uint64_t)(l->frame_ms / 1000);
 		return "request frame not complete within --request-timeout";
 	}
@@ -71,7 +72,7 @@ int64_t pace_deadline(const struct pace *p, const struct pace_limits *l)
 	if (!p->active)
 		return INT64_MAX;
 	d = p->last_ms + l->stall_ms;
-	if (p->frame_ms && p->frame_ms + l->frame_ms < d)
+	if (p->in_frame && p->frame_ms + l->frame_ms < d)
 		d = p->frame_ms + l->frame_ms;
 	if (l->min_rate && p->win_ms + l->window_ms < d)
 		d = p->win_ms + l->window_ms;

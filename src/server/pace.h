@@ -28,7 +28,8 @@ struct pace_limits {
 struct pace {
 	bool active;         /* a request is under way */
 	int64_t last_ms;     /* last time a byte moved */
-	int64_t frame_ms;    /* first byte of the frame, 0 when complete */
+	bool in_frame;       /* the request frame is not complete yet */
+	int64_t frame_ms;    /* its first byte */
 	int64_t win_ms;      /* start of the current rate window */
 	uint64_t win_bytes;  /* bytes moved since win_ms */
 };
