@@ -96,5 +96,8 @@
  * (mod_reqtimeout's MinRate); 0 turns the check off. */
 #define FR_DEFAULT_MIN_RATE 1024u
 #define FR_DEFAULT_MIN_RATE_WINDOW 30u
+/* Connections one client address (IPv6: one /64) may hold at once
+ * (--max-conns-per-address); 0: no limit. */
+#define FR_DEFAULT_MAX_CONNS_PER_ADDRESS 0u
 
 #endif

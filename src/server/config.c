@@ -101,6 +101,11 @@ static const struct flag flags[] = {
 	  "slower connections get `timeout`. 0 turns the check off." },
 	{ "min-rate-window", "SECONDS", K_U64, F(min_rate_window), 1, 86400,
 	  "The window --min-rate is averaged over." },
+	{ "max-conns-per-address", "N", K_U64, F(max_conns_per_address), 0,
+	  1000000, "Connections one client address (an IPv6 /64) may hold at "
+	  "once, counted before TLS and, behind a balancer, by the address of "
+	  "its PROXY header; beyond it the connection is closed at once. "
+	  "Default: 0, no limit." },
 	{ "proxy-protocol-from", "CIDR[,CIDR...]", K_CIDRS, 0, 0, 0,
 	  "Connections from these addresses (a load balancer) must begin with "
 	  "a PROXY protocol v1 or v2 header, whose client address is then used "

@@ -43,6 +43,7 @@ struct config {
 	uint64_t request_timeout; /* seconds for one whole request frame */
 	uint64_t min_rate;        /* bytes/s while a request moves, 0: off */
 	uint64_t min_rate_window; /* seconds the rate is averaged over */
+	uint64_t max_conns_per_address; /* 0: no limit */
 	int tls_min;    /* 12 or 13 */
 	int log_format; /* enum fr_log_format */
 };

@@ -52,6 +52,7 @@ static struct reactor_watch *conn_open(struct server *srv, int fd,
 				       int64_t *deadline)
 {
 	struct conn *c = calloc(1, sizeof(*c));
+	bool proxied = proxy_stage_trusted(srv->cfg, ss);
 
 	if (!c)
 		return NULL;
@@ -60,15 +61,23 @@ static struct reactor_watch *conn_open(struct server *srv, int fd,
 		return NULL;
 	}
 	c->srv = srv;
+	snprintf(c->peer, sizeof(c->peer), "%s", peer);
+	/* a balancer's connections count by the address in their header */
+	if (!proxied) {
+		struct addrkey k;
+
+		addrkey_of_sockaddr(&k, ss);
+		if (!conn_count_address(c, &k))
+			goto refuse;
+	}
 	c->w.fd = fd;
 	c->w.busy = busy;
-	snprintf(c->peer, sizeof(c->peer), "%s", peer);
 	c->perms = 0; /* until the handshake names the identity */
 	c->root_fd = -1;
 	/* SECURITY: a PROXY header is read only from --proxy-protocol-from
 	 * peers; from anyone else it is refused like any bad handshake.
 	 * The handshake deadline covers the header too. */
-	c->state = proxy_stage_trusted(srv->cfg, ss) ? CS_PROXY : CS_HANDSHAKE;
+	c->state = proxied ? CS_PROXY : CS_HANDSHAKE;
 	c->peeked = srv->cfg->n_proxy_from == 0;
 	c->fixed_deadline =
 		mono_ms() + (int64_t)srv->cfg->handshake_timeout * 1000;
@@ -78,6 +87,23 @@ static struct reactor_watch *conn_open(struct server *srv, int fd,
 	fr_buf_init(&c->body, FR_IO_CHUNK);
 	op_state_init(&c->os);
 	return &c->w;
+refuse:
+	fr_tls_free(c->tls);
+	free(c);
+	return NULL; /* the reactor closes fd */
+}
+
+bool conn_count_address(struct conn *c, const struct addrkey *k)
+{
+	if (!addrlimit_enter(c->srv->alim, k)) {
+		fr_log(FR_LOG_WARN, "busy: peer=%s: over "
+		       "--max-conns-per-address=%llu, closed before TLS",
+		       c->peer,
+		       (unsigned long long)c->srv->cfg->max_conns_per_address);
+		return false;
+	}
+	c->akey = *k;
+	return true;
 }
 
 static void conn_free_watch(struct reactor_watch *w)
@@ -494,6 +520,7 @@ void conn_free(struct conn *c)
 		close(c->root_fd);
 	if (c->counted)
 		acl_conn_leave(c->srv->acl, c->identity);
+	addrlimit_leave(c->srv->alim, &c->akey);
 	fr_buf_cleanup(&c->in);
 	fr_buf_cleanup(&c->out);
 	fr_buf_cleanup(&c->body);

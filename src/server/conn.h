@@ -16,6 +16,7 @@
 #include "ferry/buf.h"
 #include "ferry/hash.h"
 #include "ferry/proto.h"
+#include "addrlimit.h"
 #include "ops.h"
 #include "pace.h"
 #include "pool.h"
@@ -46,6 +47,7 @@ struct conn {
 	char peer[64];
 	bool balancer_check; /* a PROXY v2 LOCAL connection: the balancer */
 	bool peeked;         /* untrusted peer's first bytes checked */
+	struct addrkey akey; /* counted in srv->alim (family 0: not) */
 	char identity[256];
 	unsigned perms;
 	int root_fd;     /* where this identity's storage calls start */
@@ -87,6 +89,10 @@ void conn_work(struct pool_item *it);
 
 /* Close and free a connection the caller owns (unregisters it). */
 void conn_free(struct conn *c);
+
+/* Count c against --max-conns-per-address as a connection from k; false,
+ * with one log line, when that address holds the maximum already. */
+bool conn_count_address(struct conn *c, const struct addrkey *k);
 
 /* The connection a pool item belongs to. */
 static inline struct conn *conn_of_item(struct pool_item *it)

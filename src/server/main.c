@@ -20,6 +20,7 @@
 #include "ferry/log.h"
 #include "ferry/tls.h"
 #include "acl.h"
+#include "addrlimit.h"
 #include "config.h"
 #include "confine.h"
 #include "conn.h"
@@ -102,6 +103,10 @@ int main(int argc, char **argv)
 	}
 	srv.cfg = &cfg;
 	fr_log_set_format(cfg.log_format);
+	if (addrlimit_new(cfg.max_conns_per_address, &srv.alim) != FR_OK) {
+		fprintf(stderr, "ferryd: out of memory\n");
+		goto out;
+	}
 	if (acl_new(cfg.acl, &srv.acl, err, sizeof(err)) != FR_OK) {
 		fprintf(stderr, "ferryd: %s\n", err);
 		goto out;
@@ -223,5 +228,6 @@ out:
 		close(srv.root_fd);
 	fr_tls_ctx_free(srv.tls);
 	acl_free(srv.acl);
+	addrlimit_free(srv.alim);
 	return status;
 }

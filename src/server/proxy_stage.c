@@ -99,8 +99,14 @@ int proxy_stage_read(struct conn *c)
 	if (r == FR_AGAIN)
 		return FR_TLS_WANT_READ;
 	fr_buf_reset(&c->in);
-	if (px.cmd == FR_PROXY_ADDR)
+	if (px.cmd == FR_PROXY_ADDR) {
 		fr_proxy_src_text(&px, c->peer, sizeof(c->peer));
+		struct addrkey key;
+
+		addrkey_make(&key, px.family, px.src);
+		if (!conn_count_address(c, &key))
+			return FR_E_CLOSED;
+	}
 	c->balancer_check = px.cmd == FR_PROXY_LOCAL;
 	c->peeked = !c->balancer_check; /* LOCAL: see balancer_gone */
 	c->state = CS_HANDSHAKE;

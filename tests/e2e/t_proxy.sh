@@ -102,4 +102,34 @@ expect_grep 'handshake timeout: peer=127\.0\.0\.2:[0-9]+ after 2 s \(no whole PR
 	"a header that never completes is cut by --handshake-timeout"
 kill "$PROXY_PID"
 server_alive
+stop_server "$SRV_PID"
+
+# ---- --max-conns-per-address counts the carried address -------------------
+start_server --max-conns-per-address 2 --proxy-protocol-from 127.0.0.2/32
+HOLDERS=()
+hold() { # hold HOST:PORT: two idle connections for 4 s (background)
+	timeout 20 "$PROBE" -s "$1" --ca "$CA" --cert "$CLI_CRT" --key "$CLI_KEY" --hold 2 --seconds 4 >>"$T/hold.out" 2>&1 &
+	HOLDERS+=($!)
+}
+hold "$SRV"
+expect_true "127.0.0.1 holds 2 connections" wait_until 10 grep -q 'held 2' "$T/hold.out"
+expect_exit 3 ferry_c stat ""
+expect_grep 'busy: peer=127\.0\.0\.1:[0-9]+: over --max-conns-per-address=2, closed before TLS' "$SRV_LOG" \
+	"a third connection from the same address is closed before TLS"
+balancer --proxy v2 --proxy-src 203.0.113.50:1
+P50=$PROXY
+P50_PID=$PROXY_PID
+hold "$P50"
+expect_true "203.0.113.50 (through the balancer) holds 2 as well: the balancer's own address is not counted" \
+	wait_until 10 bash -c '(( $(grep -c "held 2" "$1") == 2 ))' _ "$T/hold.out"
+expect_exit 3 ferry_p stat ""
+expect_grep 'busy: peer=203\.0\.113\.50:1: over --max-conns-per-address=2' "$SRV_LOG" "a third from 203.0.113.50 is refused"
+balancer --proxy v2 --proxy-src 203.0.113.51:1
+expect_exit 0 ferry_p stat ""
+pass "203.0.113.51 through the same balancer is served"
+kill "$PROXY_PID" "$P50_PID"
+wait "${HOLDERS[@]}"
+sleep 0.5
+expect_exit 0 ferry_c stat ""
+pass "once its connections closed, 127.0.0.1 is served again"
 finish
