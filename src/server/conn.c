@@ -35,7 +35,7 @@
 #include "acl.h"
 #include "config.h"
 #include "conn.h"
-#include "proxy_stage.h"
+#include "admit.h"
 #include "reactor.h"
 #include "server.h"
 
@@ -52,7 +52,7 @@ static struct reactor_watch *conn_open(struct server *srv, int fd,
 				       int64_t *deadline)
 {
 	struct conn *c = calloc(1, sizeof(*c));
-	bool proxied = proxy_stage_trusted(srv->cfg, ss);
+	bool proxied = admit_trusted(srv->cfg, ss);
 
 	if (!c)
 		return NULL;
@@ -67,7 +67,7 @@ static struct reactor_watch *conn_open(struct server *srv, int fd,
 		struct addrkey k;
 
 		addrkey_of_sockaddr(&k, ss);
-		if (!conn_count_address(c, &k))
+		if (!admit_count_address(c, &k))
 			goto refuse;
 	}
 	c->w.fd = fd;
@@ -93,18 +93,6 @@ refuse:
 	return NULL; /* the reactor closes fd */
 }
 
-bool conn_count_address(struct conn *c, const struct addrkey *k)
-{
-	if (!addrlimit_enter(c->srv->alim, k)) {
-		fr_log(FR_LOG_WARN, "busy: peer=%s: over "
-		       "--max-conns-per-address=%llu, closed before TLS",
-		       c->peer,
-		       (unsigned long long)c->srv->cfg->max_conns_per_address);
-		return false;
-	}
-	c->akey = *k;
-	return true;
-}
 
 static void conn_free_watch(struct reactor_watch *w)
 {
@@ -223,68 +211,6 @@ static int request_fail(struct conn *c, int err, const char *why)
 		c->state = CS_CLOSING;
 	else
 		request_next(c);
-	return FR_OK;
-}
-
-static int handshake(struct conn *c)
-{
-	int r;
-
-	if (!c->peeked) {
-		/* before TLS reads a byte: a balancer's health check that
-		 * just closes, or a PROXY header from an untrusted peer */
-		r = c->balancer_check ? proxy_stage_balancer_gone(c)
-				      : proxy_stage_refuse_untrusted(c);
-		if (r != FR_OK)
-			return r;
-		c->peeked = true;
-	}
-	r = fr_tls_handshake(c->tls);
-	if (r == FR_TLS_WANT_READ || r == FR_TLS_WANT_WRITE)
-		return r;
-	if (r != FR_OK) {
-		fr_log(FR_LOG_WARN, "handshake failed: peer=%s: %s", c->peer,
-		       fr_tls_error(c->tls));
-		return FR_E_TLS;
-	}
-	snprintf(c->identity, sizeof(c->identity), "%s",
-		 fr_tls_peer_identity(c->tls));
-	if (!c->w.busy &&
-	    !acl_conn_enter(c->srv->acl, c->identity,
-			    (unsigned long)c->srv->cfg->max_conns_per_identity)) {
-		fr_log(FR_LOG_WARN, "busy: peer=%s identity=%s: over "
-				    "--max-conns-per-identity=%llu", c->peer,
-		       c->identity,
-		       (unsigned long long)c->srv->cfg->max_conns_per_identity);
-		if (fr_resp_error(&c->out, FR_E_BUSY,
-				  "too many connections for this identity, "
-				  "try again later") != FR_OK)
-			return FR_E_INTERNAL;
-		c->state = CS_CLOSING;
-		return FR_OK;
-	}
-	c->counted = !c->w.busy;
-	if (c->w.busy) {
-		fr_log(FR_LOG_WARN, "busy: peer=%s identity=%s: over "
-				    "--max-conns=%llu", c->peer, c->identity,
-		       (unsigned long long)c->srv->cfg->max_conns);
-		if (fr_resp_error(&c->out, FR_E_BUSY,
-				  "too many connections, try again later") !=
-		    FR_OK)
-			return FR_E_INTERNAL;
-		c->state = CS_CLOSING;
-		return FR_OK;
-	}
-	c->deny = acl_resolve(c->srv->acl, c->srv->root_fd, c->identity,
-			      &c->perms, &c->root_fd, &c->own_root,
-			      &c->deny_why);
-	if (c->deny != FR_OK)
-		fr_log(FR_LOG_WARN, "acl: peer=%s identity='%s': %s (%s): "
-				    "every request gets %s", c->peer,
-		       c->identity, c->deny_why, fr_err_str(c->deny),
-		       fr_err_code(c->deny) ? fr_err_code(c->deny)
-					    : "internal");
-	c->state = CS_READ_REQUEST;
 	return FR_OK;
 }
 
@@ -470,10 +396,10 @@ static enum act run(struct conn *c)
 		if (r == FR_OK) {
 			switch (c->state) {
 			case CS_PROXY:
-				r = proxy_stage_read(c);
+				r = admit_proxy_read(c);
 				break;
 			case CS_HANDSHAKE:
-				r = handshake(c);
+				r = admit_handshake(c);
 				break;
 			case CS_READ_REQUEST:
 				r = read_request(c);

@@ -90,10 +90,6 @@ void conn_work(struct pool_item *it);
 /* Close and free a connection the caller owns (unregisters it). */
 void conn_free(struct conn *c);
 
-/* Count c against --max-conns-per-address as a connection from k; false,
- * with one log line, when that address holds the maximum already. */
-bool conn_count_address(struct conn *c, const struct addrkey *k);
-
 /* The connection a pool item belongs to. */
 static inline struct conn *conn_of_item(struct pool_item *it)
 {

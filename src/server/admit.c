@@ -1,6 +1,7 @@
 /*
- * proxy_stage.c - read the PROXY header of a trusted balancer's
- * connection (see proxy_stage.h).
+ * admit.c - a connection's way in, before its first request (admit.h):
+ * the PROXY header of a trusted balancer, the per-address count, the TLS
+ * handshake and the admission of the identity.
  *
  * How "exactly the header's bytes" is done: MSG_PEEK what the socket has
  * (at most FR_PROXY_MAX minus what we hold), let the parser say where the
@@ -23,12 +24,14 @@
 #include "ferry/log.h"
 #include "ferry/proxy.h"
 #include "ferry/tls.h"
+#include "acl.h"
+#include "admit.h"
 #include "config.h"
 #include "conn.h"
-#include "proxy_stage.h"
+#include "server.h"
 
-bool proxy_stage_trusted(const struct config *cfg,
-			 const struct sockaddr_storage *ss)
+bool admit_trusted(const struct config *cfg,
+		   const struct sockaddr_storage *ss)
 {
 	const uint8_t *a;
 	size_t i;
@@ -59,7 +62,7 @@ static ssize_t recv_some(int fd, void *p, size_t n, int flags)
 	return k;
 }
 
-int proxy_stage_read(struct conn *c)
+int admit_proxy_read(struct conn *c)
 {
 	size_t have = fr_buf_len(&c->in), len = 0, take, got;
 	const char *why = NULL;
@@ -104,7 +107,7 @@ int proxy_stage_read(struct conn *c)
 		struct addrkey key;
 
 		addrkey_make(&key, px.family, px.src);
-		if (!conn_count_address(c, &key))
+		if (!admit_count_address(c, &key))
 			return FR_E_CLOSED;
 	}
 	c->balancer_check = px.cmd == FR_PROXY_LOCAL;
@@ -113,7 +116,10 @@ int proxy_stage_read(struct conn *c)
 	return FR_OK;
 }
 
-int proxy_stage_refuse_untrusted(struct conn *c)
+/* For an untrusted peer, while --proxy-protocol-from is set: FR_OK when
+ * its first bytes are not a PROXY header (or not there yet), else log why
+ * it is refused and return FR_E_PROTOCOL. */
+static int refuse_untrusted(struct conn *c)
 {
 	static const uint8_t v2[] = { 0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D };
 	uint8_t b[6];
@@ -128,7 +134,10 @@ int proxy_stage_refuse_untrusted(struct conn *c)
 	return FR_E_PROTOCOL;
 }
 
-int proxy_stage_balancer_gone(struct conn *c)
+/* For a LOCAL connection (c->balancer_check) before its first TLS byte:
+ * FR_OK when bytes are waiting (TLS goes on), FR_TLS_WANT_READ, or
+ * FR_E_CLOSED when the balancer closed: a health check, worth no line. */
+static int balancer_gone(struct conn *c)
 {
 	uint8_t b;
 	ssize_t k = recv_some(c->w.fd, &b, 1, MSG_PEEK);
@@ -138,4 +147,79 @@ int proxy_stage_balancer_gone(struct conn *c)
 	if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 		return FR_TLS_WANT_READ;
 	return FR_E_CLOSED; /* a health check: done, nothing to log */
+}
+
+bool admit_count_address(struct conn *c, const struct addrkey *k)
+{
+	if (!addrlimit_enter(c->srv->alim, k)) {
+		fr_log(FR_LOG_WARN, "busy: peer=%s: over "
+		       "--max-conns-per-address=%llu, closed before TLS",
+		       c->peer,
+		       (unsigned long long)c->srv->cfg->max_conns_per_address);
+		return false;
+	}
+	c->akey = *k;
+	return true;
+}
+
+int admit_handshake(struct conn *c)
+{
+	int r;
+
+	if (!c->peeked) {
+		/* before TLS reads a byte: a balancer's health check that
+		 * just closes, or a PROXY header from an untrusted peer */
+		r = c->balancer_check ? balancer_gone(c)
+				      : refuse_untrusted(c);
+		if (r != FR_OK)
+			return r;
+		c->peeked = true;
+	}
+	r = fr_tls_handshake(c->tls);
+	if (r == FR_TLS_WANT_READ || r == FR_TLS_WANT_WRITE)
+		return r;
+	if (r != FR_OK) {
+		fr_log(FR_LOG_WARN, "handshake failed: peer=%s: %s", c->peer,
+		       fr_tls_error(c->tls));
+		return FR_E_TLS;
+	}
+	snprintf(c->identity, sizeof(c->identity), "%s",
+		 fr_tls_peer_identity(c->tls));
+	if (!c->w.busy &&
+	    !acl_conn_enter(c->srv->acl, c->identity,
+			    (unsigned long)c->srv->cfg->max_conns_per_identity)) {
+		fr_log(FR_LOG_WARN, "busy: peer=%s identity=%s: over "
+				    "--max-conns-per-identity=%llu", c->peer,
+		       c->identity,
+		       (unsigned long long)c->srv->cfg->max_conns_per_identity);
+		if (fr_resp_error(&c->out, FR_E_BUSY,
+				  "too many connections for this identity, "
+				  "try again later") != FR_OK)
+			return FR_E_INTERNAL;
+		c->state = CS_CLOSING;
+		return FR_OK;
+	}
+	c->counted = !c->w.busy;
+	if (c->w.busy) {
+		fr_log(FR_LOG_WARN, "busy: peer=%s identity=%s: over "
+				    "--max-conns=%llu", c->peer, c->identity,
+		       (unsigned long long)c->srv->cfg->max_conns);
+		if (fr_resp_error(&c->out, FR_E_BUSY,
+				  "too many connections, try again later") !=
+		    FR_OK)
+			return FR_E_INTERNAL;
+		c->state = CS_CLOSING;
+		return FR_OK;
+	}
+	c->deny = acl_resolve(c->srv->acl, c->srv->root_fd, c->identity,
+			      &c->perms, &c->root_fd, &c->own_root,
+			      &c->deny_why);
+	if (c->deny != FR_OK)
+		fr_log(FR_LOG_WARN, "acl: peer=%s identity='%s': %s (%s): "
+				    "every request gets %s", c->peer,
+		       c->identity, c->deny_why, fr_err_str(c->deny),
+		       fr_err_code(c->deny) ? fr_err_code(c->deny)
+					    : "internal");
+	c->state = CS_READ_REQUEST;
+	return FR_OK;
 }
