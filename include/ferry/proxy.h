@@ -43,8 +43,9 @@ struct fr_proxy {
 /*
  * Parse the header at the start of p[0..n).  Returns:
  *   FR_OK      complete: *len is the header's length (<= n), *out filled;
- *              an IPv4-mapped IPv6 address (::ffff:a.b.c.d) comes out as
- *              AF_INET.
+ *              IPv4-mapped IPv6 addresses (::ffff:a.b.c.d) on both sides
+ *              come out as AF_INET (fr_proxy_src_text and the address
+ *              counts treat a mapped source alone as IPv4 too).
  *   FR_AGAIN   incomplete: every one of the n bytes belongs to a header
  *              that may still be valid; read more and call again with all
  *              bytes so far (*len is the least total length still needed).

@@ -255,14 +255,22 @@ int fr_proxy_parse(const uint8_t *p, size_t n, struct fr_proxy *out,
 
 void fr_proxy_src_text(const struct fr_proxy *px, char *buf, size_t n)
 {
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0,
+					    0, 0, 0, 0, 0xff, 0xff };
 	char ip[INET6_ADDRSTRLEN];
+	const uint8_t *a = px->src;
+	int fam = px->family;
 
-	if (px->cmd != FR_PROXY_ADDR ||
-	    !inet_ntop(px->family, px->src, ip, sizeof(ip))) {
+	/* a mapped source next to a real IPv6 destination is still IPv4 */
+	if (fam == AF_INET6 && memcmp(a, mapped, 12) == 0) {
+		fam = AF_INET;
+		a += 12;
+	}
+	if (px->cmd != FR_PROXY_ADDR || !inet_ntop(fam, a, ip, sizeof(ip))) {
 		snprintf(buf, n, "?");
 		return;
 	}
-	if (px->family == AF_INET6)
+	if (fam == AF_INET6)
 		snprintf(buf, n, "[%s]:%u", ip, px->src_port);
 	else
 		snprintf(buf, n, "%s:%u", ip, px->src_port);

@@ -128,6 +128,13 @@ static void test_v1_good(void **state)
 	fr_proxy_src_text(&px, txt, sizeof(txt));
 	assert_string_equal(txt, "198.51.100.9:4000");
 
+	/* a mapped source alone still reads as IPv4 */
+	h = "PROXY TCP6 ::ffff:198.51.100.9 2001:db8::2 4000 443\r\n";
+	good((const uint8_t *)h, strlen(h), &px);
+	assert_int_equal(px.family, AF_INET6);
+	fr_proxy_src_text(&px, txt, sizeof(txt));
+	assert_string_equal(txt, "198.51.100.9:4000");
+
 	h = "PROXY UNKNOWN\r\n";
 	good((const uint8_t *)h, strlen(h), &px);
 	assert_int_equal(px.cmd, FR_PROXY_UNKNOWN);
