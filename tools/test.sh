@@ -2,7 +2,8 @@
 # test.sh - build ferry and run the whole test suite, three times:
 #   build/       RelWithDebInfo (prefix /usr): unit, style, end-to-end and
 #                integration tests (the .deb built, linted, installed, run
-#                and purged; metrics checked with promtool)
+#                and purged; metrics checked with promtool; HAProxy and
+#                GlusterFS, which install their own packages)
 #   build-asan/  ASan + UBSan: the whole suite again but the integration tests
 #   build-tsan/  TSan: the end-to-end tests (the worker pool under load)
 #   build-fuzz/  clang + libFuzzer + ASan/UBSan: each fuzz target for
@@ -126,11 +127,11 @@ fuzz() {
 	mkdir -p build-fuzz
 	CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFERRY_TESTS=ON \
 		-DFERRY_FUZZ=ON -DFERRY_SANITIZE=address,undefined >build-fuzz/configure.log 2>&1 &&
-		cmake --build build-fuzz -j "$JOBS" --target fuzz_frame fuzz_request fuzz_path fuzz_acl || {
+		cmake --build build-fuzz -j "$JOBS" --target fuzz_frame fuzz_request fuzz_path fuzz_acl fuzz_proxy || {
 		failed+=("fuzz build")
 		return 0
 	}
-	for t in frame request path acl; do
+	for t in frame request path acl proxy; do
 		say "fuzz $t for ${FUZZ_SECONDS} s"
 		corpus=tests/fuzz/corpus/$t
 		work=$(mktemp -d)

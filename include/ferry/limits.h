@@ -95,5 +95,19 @@
 #define FR_CONF_MAX_ITEMS 4096u          /* key = value lines per file */
 #define FR_CONF_KEY_MAX 48u              /* bytes of a key */
 #define FR_CONF_SECTION_MAX 48u          /* bytes of a [section] name */
+/* ---- issue 11: behind a balancer, facing the internet ---- */
+/* Address blocks --proxy-protocol-from may name in all. */
+#define FR_MAX_PROXY_FROM 64u
+/* One request frame must arrive whole within this many seconds of its
+ * first byte (--request-timeout), however steadily it trickles. */
+#define FR_DEFAULT_REQUEST_TIMEOUT 20u
+/* While a request frame or a body is under way, at least --min-rate bytes
+ * per second must move, averaged over each --min-rate-window seconds
+ * (mod_reqtimeout's MinRate); 0 turns the check off. */
+#define FR_DEFAULT_MIN_RATE 1024u
+#define FR_DEFAULT_MIN_RATE_WINDOW 30u
+/* Connections one client address (IPv6: one /64) may hold at once
+ * (--max-conns-per-address); 0: no limit. */
+#define FR_DEFAULT_MAX_CONNS_PER_ADDRESS 0u
 
 #endif

@@ -25,6 +25,7 @@ struct fr_log_req {
 	const char *op;       /* "put" */
 	const char *path;     /* may be NULL */
 	uint64_t bytes;       /* body bytes moved */
+	uint64_t offset;      /* where a resumed transfer started, 0: none */
 	double seconds;
 	const char *sha256;   /* may be NULL */
 	const char *result;   /* "ok" or the error code */

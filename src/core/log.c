@@ -141,8 +141,12 @@ void fr_log_request(const struct fr_log_req *r)
 		put_str(&l, r->op);
 		put(&l, ",\"path\":");
 		put_str(&l, r->path);
-		put(&l, ",\"bytes\":%llu,\"seconds\":%.3f,\"mbps\":%.1f,\"sha256\":",
-		    (unsigned long long)r->bytes, r->seconds, mbs);
+		put(&l, ",\"bytes\":%llu,", (unsigned long long)r->bytes);
+		if (r->offset)
+			put(&l, "\"offset\":%llu,",
+			    (unsigned long long)r->offset);
+		put(&l, "\"seconds\":%.3f,\"mbps\":%.1f,\"sha256\":",
+		    r->seconds, mbs);
 		put_str(&l, r->sha256);
 		put(&l, ",\"result\":");
 		put_str(&l, r->result);
@@ -159,8 +163,10 @@ void fr_log_request(const struct fr_log_req *r)
 		put_str(&l, r->op);
 		put(&l, " path=");
 		put_str(&l, r->path == NULL ? "-" : *r->path ? r->path : "/");
-		put(&l, " bytes=%llu secs=%.3f MB/s=%.1f sha256=",
-		    (unsigned long long)r->bytes, r->seconds, mbs);
+		put(&l, " bytes=%llu", (unsigned long long)r->bytes);
+		if (r->offset)
+			put(&l, " offset=%llu", (unsigned long long)r->offset);
+		put(&l, " secs=%.3f MB/s=%.1f sha256=", r->seconds, mbs);
 		put_str(&l, r->sha256 && *r->sha256 ? r->sha256 : "-");
 		put(&l, " result=");
 		put_str(&l, r->result);

@@ -102,6 +102,26 @@ static const struct config_opt opts[] = {
 	  "On SIGINT/SIGTERM, time allowed for requests in flight." },
 	{ "partial-ttl", "SECONDS", CK_U64, F(partial_ttl), 1, FR_SIZE_MAX, RL,
 	  "How long an interrupted upload is held for a resume." },
+	{ "request-timeout", "SECONDS", CK_U64, F(request_timeout), 1, 86400,
+	  RL, "Time allowed for one whole request frame from its first byte, "
+	  "however steadily it trickles." },
+	{ "min-rate", "BYTES", CK_U64, F(min_rate), 0, FR_SIZE_MAX, RL,
+	  "While a request frame or a body is under way, at least this many "
+	  "bytes per second must move, averaged over each --min-rate-window; "
+	  "slower connections get `timeout`. 0 turns the check off." },
+	{ "min-rate-window", "SECONDS", CK_U64, F(min_rate_window), 1, 86400,
+	  RL, "The window --min-rate is averaged over." },
+	{ "max-conns-per-address", "N", CK_U64, F(max_conns_per_address), 0,
+	  1000000, RS, "Connections one client address (an IPv6 /64) may "
+	  "hold at once, counted before TLS and, behind a balancer, by the "
+	  "address of its PROXY header; beyond it the connection is closed "
+	  "at once. 0: no limit." },
+	{ "proxy-protocol-from", "CIDR[,CIDR...]", CK_CIDRS, 0, 0, 0,
+	  RL | CO_REPEAT,
+	  "Connections from these addresses (a load balancer) must begin with "
+	  "a PROXY protocol v1 or v2 header, whose client address is then used "
+	  "in logs and limits; connections from anywhere else must not. "
+	  "Repeatable. Default: none." },
 	{ "log-format", "text|json", CK_LOGFMT, F(log_format), 0, 0, RL,
 	  "Format of the log lines on stderr." },
 	{ "version", NULL, CK_VERSION, 0, 0, 0, 0,
@@ -139,6 +159,10 @@ static void defaults(struct config *cfg)
 	cfg->stall_timeout = FR_DEFAULT_STALL_TIMEOUT;
 	cfg->drain_timeout = FR_DEFAULT_DRAIN_TIMEOUT;
 	cfg->partial_ttl = FR_DEFAULT_PARTIAL_TTL;
+	cfg->request_timeout = FR_DEFAULT_REQUEST_TIMEOUT;
+	cfg->min_rate = FR_DEFAULT_MIN_RATE;
+	cfg->min_rate_window = FR_DEFAULT_MIN_RATE_WINDOW;
+	cfg->max_conns_per_address = FR_DEFAULT_MAX_CONNS_PER_ADDRESS;
 	cfg->tls_min = 13;
 	cfg->log_format = FR_LOG_TEXT;
 	cfg->listen[0] = "0.0.0.0:" STR(FR_DEFAULT_PORT);
@@ -178,6 +202,10 @@ void config_value_text(const struct config *cfg, const struct config_opt *o,
 	case CK_LISTEN:
 		if (i < cfg->n_listen)
 			snprintf(buf, n, "%s", cfg->listen[i]);
+		break;
+	case CK_CIDRS:
+		if (i < cfg->n_proxy_from_arg)
+			snprintf(buf, n, "%s", cfg->proxy_from_arg[i]);
 		break;
 	case CK_TLSMIN:
 		snprintf(buf, n, "1.%d", cfg->tls_min - 10);
@@ -228,6 +256,47 @@ static int parse_u64(const char *s, uint64_t *out)
 	if (errno != 0 || *end != '\0')
 		return FR_E_USAGE;
 	*out = v;
+	return FR_OK;
+}
+
+/* "CIDR[,CIDR...]": each one appended to --proxy-protocol-from. */
+static int apply_cidrs(struct config *cfg, const char *val, char *why,
+		       size_t whylen)
+{
+	const char *p = val, *reason = NULL;
+	char one[64];
+	size_t n;
+
+	if (cfg->n_proxy_from_arg >= FR_MAX_PROXY_FROM) {
+		snprintf(why, whylen, "at most %u values", FR_MAX_PROXY_FROM);
+		return FR_E_USAGE;
+	}
+	for (;;) {
+		n = strcspn(p, ",");
+		if (n == 0 || n >= sizeof(one)) {
+			snprintf(why, whylen, "'%s': an empty or over-long "
+				 "entry", val);
+			return FR_E_USAGE;
+		}
+		memcpy(one, p, n);
+		one[n] = '\0';
+		if (cfg->n_proxy_from >= FR_MAX_PROXY_FROM) {
+			snprintf(why, whylen, "at most %u address blocks",
+				 FR_MAX_PROXY_FROM);
+			return FR_E_USAGE;
+		}
+		if (fr_cidr_parse(one, &cfg->proxy_from[cfg->n_proxy_from],
+				  &reason) != FR_OK) {
+			snprintf(why, whylen, "'%s': %s", one,
+				 reason ? reason : "invalid address block");
+			return FR_E_USAGE;
+		}
+		cfg->n_proxy_from++;
+		if (p[n] == '\0')
+			break;
+		p += n + 1;
+	}
+	cfg->proxy_from_arg[cfg->n_proxy_from_arg++] = val;
 	return FR_OK;
 }
 
@@ -302,6 +371,13 @@ static int apply(struct config *cfg, const struct config_opt *o,
 			return FR_E_USAGE;
 		}
 		cfg->listen[cfg->n_listen++] = val;
+		break;
+	case CK_CIDRS:
+		/* like --listen: flags replace the file's list */
+		if (cfg->origin[idx] != from)
+			cfg->n_proxy_from = cfg->n_proxy_from_arg = 0;
+		if (apply_cidrs(cfg, val, why, whylen) != FR_OK)
+			return FR_E_USAGE;
 		break;
 	case CK_TLSMIN:
 		if (strcmp(val, "1.2") == 0)
@@ -537,6 +613,14 @@ static void copy_value(struct config *dst, const struct config *src,
 		dst->n_listen = src->n_listen;
 		dst->listen_default = src->listen_default;
 		break;
+	case CK_CIDRS:
+		memcpy(dst->proxy_from, src->proxy_from,
+		       sizeof(dst->proxy_from));
+		dst->n_proxy_from = src->n_proxy_from;
+		memcpy(dst->proxy_from_arg, src->proxy_from_arg,
+		       sizeof(dst->proxy_from_arg));
+		dst->n_proxy_from_arg = src->n_proxy_from_arg;
+		break;
 	case CK_STR:
 	case CK_PATH:
 	case CK_ADDR:
@@ -565,9 +649,14 @@ static bool same_value(const struct config *a, const struct config *b,
 	char x[4200], y[4200];
 	size_t i;
 
-	if (o->kind == CK_LISTEN && a->n_listen != b->n_listen)
+	size_t n = o->kind == CK_LISTEN	 ? a->n_listen
+		   : o->kind == CK_CIDRS ? a->n_proxy_from_arg
+					 : 1;
+
+	if ((o->kind == CK_LISTEN && a->n_listen != b->n_listen) ||
+	    (o->kind == CK_CIDRS && a->n_proxy_from_arg != b->n_proxy_from_arg))
 		return false;
-	for (i = 0; i < (o->kind == CK_LISTEN ? a->n_listen : 1); i++) {
+	for (i = 0; i < n; i++) {
 		config_value_text(a, o, i, x, sizeof(x));
 		config_value_text(b, o, i, y, sizeof(y));
 		if (strcmp(x, y) != 0)

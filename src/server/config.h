@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ferry/addr.h"
 #include "ferry/limits.h"
 
 struct fr_conf;
@@ -50,6 +51,15 @@ struct config {
 	uint64_t stall_timeout;
 	uint64_t drain_timeout;
 	uint64_t partial_ttl; /* seconds an interrupted upload is held */
+	/* --proxy-protocol-from: peers that must send a PROXY header */
+	struct fr_cidr proxy_from[FR_MAX_PROXY_FROM];
+	size_t n_proxy_from;
+	const char *proxy_from_arg[FR_MAX_PROXY_FROM]; /* the values given */
+	size_t n_proxy_from_arg;
+	uint64_t request_timeout; /* seconds for one whole request frame */
+	uint64_t min_rate;        /* bytes/s while a request moves, 0: off */
+	uint64_t min_rate_window; /* seconds the rate is averaged over */
+	uint64_t max_conns_per_address; /* 0: no limit */
 	int tls_min;    /* 12 or 13 */
 	int log_format; /* enum fr_log_format */
 
@@ -65,7 +75,8 @@ struct config {
 
 enum config_kind {
 	CK_STR, CK_PATH, CK_U64, CK_LISTEN, CK_ADDR, CK_TLSMIN, CK_LOGFMT,
-	CK_BOOL, CK_CONFIG, CK_CHECK, CK_DUMP, CK_HELP, CK_VERSION
+	CK_BOOL, CK_CONFIG, CK_CHECK, CK_DUMP, CK_HELP, CK_VERSION,
+	CK_CIDRS
 };
 
 #define CO_FILE 1u     /* may be set in the config file */

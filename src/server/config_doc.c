@@ -145,7 +145,7 @@ void config_dump(const struct config *cfg)
 {
 	const struct config_opt *o;
 	char val[4200];
-	size_t n, i, j;
+	size_t n, i, j, k;
 
 	o = config_opts(&n);
 	printf("# ferryd %s: effective settings (defaults, then %s, then "
@@ -154,8 +154,10 @@ void config_dump(const struct config *cfg)
 	for (i = 0; i < n; i++) {
 		if (!(o[i].flags & CO_FILE))
 			continue;
-		for (j = 0; j < (o[i].kind == CK_LISTEN ? cfg->n_listen : 1);
-		     j++) {
+		k = o[i].kind == CK_LISTEN  ? cfg->n_listen
+		    : o[i].kind == CK_CIDRS ? cfg->n_proxy_from_arg
+					    : 1;
+		for (j = 0; j < (k ? k : 1); j++) {
 			config_value_text(cfg, &o[i], j, val, sizeof(val));
 			printf("%s%s = %s\n", val[0] ? "" : "# ", o[i].name,
 			       val);

@@ -2,14 +2,15 @@
  * conn.c - the per-connection state machine of ferryd.
  *
  * Does: drive one connection through
- *     HANDSHAKE -> READ_REQUEST -> [BODY_IN | BODY_OUT] -> READ_REQUEST ...
+ *     [PROXY ->] HANDSHAKE -> READ_REQUEST -> [BODY_IN | BODY_OUT] -> ...
  *     any state -> CLOSING -> LINGER
  * on a worker thread until it would block, then park it with the reactor.
  * Pending output is always flushed before a state's action runs (that is
  * the "WRITE" step between the states above).  It frames requests, checks
  * paths and permissions, dispatches through the op table, answers errors,
  * applies the close-after-error rules of the protocol, handles timeouts
- * and drain, and logs one line per request.
+ * (pace.c decides them while a request moves) and drain, and logs one
+ * line per request.
  * Does not: wait on a socket (reactor.c), touch files (store.c), or know
  * what an operation does (op_*.c).
  *
@@ -34,6 +35,7 @@
 #include "acl.h"
 #include "config.h"
 #include "conn.h"
+#include "admit.h"
 #include "metrics.h"
 #include "reactor.h"
 #include "server.h"
@@ -44,10 +46,14 @@
 /* What a worker does with a connection when run() returns. */
 enum act { ACT_PARK_IN, ACT_PARK_OUT, ACT_REQUEUE, ACT_FREE };
 
-struct conn *conn_new(struct server *srv, int fd, const char *peer,
-		      bool busy)
+/* reactor_ops.open: a new connection on fd (taken over) from peer. */
+static struct reactor_watch *conn_open(struct server *srv, int fd,
+				       const struct sockaddr_storage *ss,
+				       const char *peer, bool busy,
+				       int64_t *deadline)
 {
 	struct conn *c = calloc(1, sizeof(*c));
+	bool proxied = admit_trusted(srv->cfg, ss);
 
 	if (!c)
 		return NULL;
@@ -56,21 +62,46 @@ struct conn *conn_new(struct server *srv, int fd, const char *peer,
 		return NULL;
 	}
 	c->srv = srv;
-	c->fd = fd;
-	c->busy = busy;
 	snprintf(c->peer, sizeof(c->peer), "%s", peer);
+	/* a balancer's connections count by the address in their header */
+	if (!proxied) {
+		struct addrkey k;
+
+		addrkey_of_sockaddr(&k, ss);
+		if (!admit_count_address(c, &k))
+			goto refuse;
+	}
+	c->w.fd = fd;
+	c->w.busy = busy;
 	c->perms = 0; /* until the handshake names the identity */
 	c->root_fd = -1;
-	c->state = CS_HANDSHAKE;
+	/* SECURITY: a PROXY header is read only from --proxy-protocol-from
+	 * peers; from anyone else it is refused like any bad handshake.
+	 * The handshake deadline covers the header too. */
+	c->state = proxied ? CS_PROXY : CS_HANDSHAKE;
+	c->peeked = srv->cfg->n_proxy_from == 0;
 	c->fixed_deadline =
 		mono_ms() + (int64_t)srv->cfg->handshake_timeout * 1000;
+	*deadline = c->fixed_deadline;
 	fr_buf_init(&c->in, FR_FRAME_HDR + FR_MAX_REQUEST);
 	fr_buf_init(&c->out, FR_FRAME_HDR + FR_MAX_RESPONSE + FR_IO_CHUNK);
 	fr_buf_init(&c->body, FR_IO_CHUNK);
 	op_state_init(&c->os);
 	metrics_conn_open();
-	return c;
+	return &c->w;
+refuse:
+	fr_tls_free(c->tls);
+	free(c);
+	return NULL; /* the reactor closes fd */
 }
+
+
+static void conn_free_watch(struct reactor_watch *w)
+{
+	conn_free((struct conn *)((char *)w - offsetof(struct conn, w)));
+}
+
+const struct reactor_ops conn_reactor_ops = { conn_open, conn_free_watch };
 
 int conn_read(struct conn *c, struct fr_buf *b, size_t n)
 {
@@ -179,6 +210,10 @@ static void request_finish(struct conn *c, int err, const char *why)
 	lr.bytes = c->bytes;
 	lr.seconds = (double)(mono_ms() - c->t_start) / 1000.0;
 	lr.sha256 = c->sha256[0] ? c->sha256 : NULL;
+	/* where a resumed transfer started: the held part, or the offset */
+	lr.offset = !c->op ? 0
+		    : c->op->op == FR_OP_PUT ? c->os.up.have
+		    : c->op->op == FR_OP_GET ? c->os.offset : 0;
 	lr.result = result_of(c, err, &msg, buf, sizeof(buf));
 	lr.message = err == FR_OK ? NULL
 		     : msg	  ? msg
@@ -190,6 +225,8 @@ static void request_finish(struct conn *c, int err, const char *why)
 	op_state_cleanup(&c->os);
 	c->op = NULL;
 	c->body_left = 0;
+	c->raw_out = false;
+	pace_stop(&c->pace);
 }
 
 /* A request ended well: serve the next one, unless we are draining. */
@@ -201,7 +238,10 @@ static void request_next(struct conn *c)
 
 /*
  * A request failed with err.  Answer it unless raw body bytes are on their
- * way out (a frame cannot be told apart from body bytes then), and apply
+ * way out (a frame cannot be told apart from body bytes then; once any
+ * body byte was queued, even all of them, only closing ends the request:
+ * the peer must see a truncation, never a body followed by an error
+ * where it waits for "ok"), and apply
  * the protocol's rule: the connection stays usable, except after
  * bad_request, busy, timeout, or an error in the middle of a body.
  * Returns FR_OK to go on (flush, then the next state) or a negative value
@@ -209,7 +249,8 @@ static void request_next(struct conn *c)
  */
 static int request_fail(struct conn *c, int err, const char *why)
 {
-	bool raw_out = c->state == CS_BODY_OUT && c->body_left > 0;
+	bool raw_out = c->raw_out ||
+		       (c->state == CS_BODY_OUT && c->body_left > 0);
 	bool mid_in = c->state == CS_BODY_IN && c->body_left > 0;
 	bool wire = fr_err_code(err) != NULL;
 
@@ -225,59 +266,6 @@ static int request_fail(struct conn *c, int err, const char *why)
 		c->state = CS_CLOSING;
 	else
 		request_next(c);
-	return FR_OK;
-}
-
-static int handshake(struct conn *c)
-{
-	int r = fr_tls_handshake(c->tls);
-
-	if (r == FR_TLS_WANT_READ || r == FR_TLS_WANT_WRITE)
-		return r;
-	if (r != FR_OK) {
-		fr_log(FR_LOG_WARN, "handshake failed: peer=%s: %s", c->peer,
-		       fr_tls_error(c->tls));
-		metrics_handshake_failed(fr_tls_error_kind(c->tls));
-		return FR_E_TLS;
-	}
-	snprintf(c->identity, sizeof(c->identity), "%s",
-		 fr_tls_peer_identity(c->tls));
-	if (!c->busy &&
-	    !acl_conn_enter(c->srv->acl, c->identity,
-			    (unsigned long)c->srv->cfg->max_conns_per_identity)) {
-		fr_log(FR_LOG_WARN, "busy: peer=%s identity=%s: over "
-				    "--max-conns-per-identity=%llu", c->peer,
-		       c->identity,
-		       (unsigned long long)c->srv->cfg->max_conns_per_identity);
-		if (fr_resp_error(&c->out, FR_E_BUSY,
-				  "too many connections for this identity, "
-				  "try again later") != FR_OK)
-			return FR_E_INTERNAL;
-		c->state = CS_CLOSING;
-		return FR_OK;
-	}
-	c->counted = !c->busy;
-	if (c->busy) {
-		fr_log(FR_LOG_WARN, "busy: peer=%s identity=%s: over "
-				    "--max-conns=%llu", c->peer, c->identity,
-		       (unsigned long long)c->srv->cfg->max_conns);
-		if (fr_resp_error(&c->out, FR_E_BUSY,
-				  "too many connections, try again later") !=
-		    FR_OK)
-			return FR_E_INTERNAL;
-		c->state = CS_CLOSING;
-		return FR_OK;
-	}
-	c->deny = acl_resolve(c->srv->acl, c->srv->root_fd, c->identity,
-			      &c->perms, &c->root_fd, &c->own_root,
-			      &c->deny_why);
-	if (c->deny != FR_OK)
-		fr_log(FR_LOG_WARN, "acl: peer=%s identity='%s': %s (%s): "
-				    "every request gets %s", c->peer,
-		       c->identity, c->deny_why, fr_err_str(c->deny),
-		       fr_err_code(c->deny) ? fr_err_code(c->deny)
-					    : "internal");
-	c->state = CS_READ_REQUEST;
 	return FR_OK;
 }
 
@@ -321,6 +309,10 @@ static int check_path(const struct conn *c, const char **why)
 static int dispatch(struct conn *c, int r, const char *why)
 {
 	c->t_start = mono_ms();
+	/* the frame is in (a pipelined one may never have been timed) */
+	if (!c->pace.active)
+		pace_start(&c->pace, c->t_start);
+	pace_frame_done(&c->pace);
 	c->bytes = 0;
 	c->bytes_counted = 0;
 	c->peer_closed = false;
@@ -397,7 +389,12 @@ static int read_request(struct conn *c)
 
 static int body_step(struct conn *c)
 {
+	uint64_t left = c->body_left;
+	enum conn_state st = c->state;
 	int r = c->op && c->op->step ? c->op->step(c) : FR_E_INTERNAL;
+
+	if (st == CS_BODY_OUT && c->body_left < left)
+		c->raw_out = true; /* body bytes are in c->out now */
 
 	if (r == FR_AGAIN || r == FR_TLS_WANT_READ || r == FR_TLS_WANT_WRITE)
 		return r;
@@ -417,7 +414,7 @@ static int body_step(struct conn *c)
 static int start_linger(struct conn *c)
 {
 	fr_tls_close(c->tls);
-	if (shutdown(c->fd, SHUT_WR) != 0)
+	if (shutdown(c->w.fd, SHUT_WR) != 0)
 		return FR_E_CLOSED;
 	c->fixed_deadline = mono_ms() + LINGER_MS;
 	c->state = CS_LINGER;
@@ -430,7 +427,7 @@ static int linger(struct conn *c)
 	ssize_t n;
 
 	for (;;) {
-		n = read(c->fd, sink, sizeof(sink));
+		n = read(c->w.fd, sink, sizeof(sink));
 		if (n > 0) {
 			c->run_bytes += (size_t)n;
 			if (conn_quantum_spent(c))
@@ -455,8 +452,11 @@ static enum act run(struct conn *c)
 		r = flush(c);
 		if (r == FR_OK) {
 			switch (c->state) {
+			case CS_PROXY:
+				r = admit_proxy_read(c);
+				break;
 			case CS_HANDSHAKE:
-				r = handshake(c);
+				r = admit_handshake(c);
 				break;
 			case CS_READ_REQUEST:
 				r = read_request(c);
@@ -495,15 +495,16 @@ void conn_free(struct conn *c)
 	if (c->op)
 		request_finish(c, FR_E_CLOSED, "connection closed by server");
 	op_state_cleanup(&c->os);
-	reactor_unregister(c->srv->reactor, c);
+	reactor_unregister(c->srv->reactor, &c->w);
 	fr_tls_free(c->tls);
-	if (c->fd >= 0)
-		close(c->fd);
+	if (c->w.fd >= 0)
+		close(c->w.fd);
 	if (c->own_root && c->root_fd >= 0)
 		close(c->root_fd);
 	if (c->counted)
 		acl_conn_leave(c->srv->acl, c->identity);
 	metrics_conn_close();
+	addrlimit_leave(c->srv->alim, &c->akey);
 	fr_buf_cleanup(&c->in);
 	fr_buf_cleanup(&c->out);
 	fr_buf_cleanup(&c->body);
@@ -513,42 +514,57 @@ void conn_free(struct conn *c)
 
 static void close_conn(struct conn *c, bool graceful)
 {
-	if (graceful && c->state != CS_HANDSHAKE && c->state != CS_LINGER)
+	if (graceful && c->state != CS_PROXY && c->state != CS_HANDSHAKE &&
+	    c->state != CS_LINGER)
 		fr_tls_close(c->tls);
 	conn_free(c);
 }
 
-/* A deadline passed: say so when a frame can still be sent, then close. */
-static void timed_out(struct conn *c)
+/* The limits pace.c applies, from the flags. */
+static void pace_limits(const struct config *cfg, struct pace_limits *l)
+{
+	l->stall_ms = (int64_t)cfg->stall_timeout * 1000;
+	l->frame_ms = (int64_t)cfg->request_timeout * 1000;
+	l->window_ms = (int64_t)cfg->min_rate_window * 1000;
+	l->min_rate = cfg->min_rate;
+}
+
+/* A deadline passed (reason and its limit in seconds, from pace.c, or
+ * NULL for the handshake and linger deadlines): say so when a frame can
+ * still be sent, then close. */
+static void timed_out(struct conn *c, const char *reason, uint64_t limit)
 {
 	const struct config *cfg = c->srv->cfg;
-	char why[64];
+	char why[128];
 
-	if (c->state == CS_HANDSHAKE || c->state == CS_LINGER) {
-		if (c->state == CS_HANDSHAKE) {
+	if (c->state == CS_PROXY || c->state == CS_HANDSHAKE ||
+	    c->state == CS_LINGER) {
+		if (c->state != CS_LINGER && !c->balancer_check) {
 			fr_log(FR_LOG_WARN,
-			       "handshake timeout: peer=%s after %llu s",
+			       "handshake timeout: peer=%s after %llu s%s",
 			       c->peer,
-			       (unsigned long long)cfg->handshake_timeout);
+			       (unsigned long long)cfg->handshake_timeout,
+			       c->state == CS_PROXY ? " (no whole PROXY header)"
+						    : "");
 			metrics_handshake_failed("timeout");
 		}
 		conn_free(c);
 		return;
 	}
+	snprintf(why, sizeof(why), "%s (%llu s)",
+		 reason ? reason : "no progress within --stall-timeout",
+		 (unsigned long long)(reason ? limit : cfg->stall_timeout));
 	if (c->op) {
-		snprintf(why, sizeof(why), "no progress for %llu s",
-			 (unsigned long long)cfg->stall_timeout);
 		if (request_fail(c, FR_E_TIMEOUT, why) != FR_OK) {
 			conn_free(c); /* mid-body: the peer sees a truncation */
 			return;
 		}
 	} else if (c->state == CS_READ_REQUEST) {
 		(void)fr_resp_error(&c->out, FR_E_TIMEOUT,
-				    fr_buf_len(&c->in) ? "request incomplete"
-						       : "idle too long");
+				    fr_buf_len(&c->in) ? why : "idle too long");
 		fr_log(FR_LOG_INFO, "timeout: peer=%s identity=%s %s", c->peer,
 		       c->identity,
-		       fr_buf_len(&c->in) ? "mid-request" : "idle");
+		       fr_buf_len(&c->in) ? why : "idle");
 	}
 	(void)flush(c); /* best effort: never waits */
 	close_conn(c, true);
@@ -556,25 +572,37 @@ static void timed_out(struct conn *c)
 
 void conn_work(struct pool_item *it)
 {
-	struct conn *c = (struct conn *)((char *)it - offsetof(struct conn, item));
+	struct conn *c = conn_of_item(it);
 	const struct config *cfg = c->srv->cfg;
-	enum conn_why why = c->why;
-	int64_t deadline;
+	enum reactor_why why = c->w.why;
+	struct pace_limits lim;
+	const char *late = NULL;
+	uint64_t limit = 0;
+	int64_t deadline, now;
 	enum act act;
 	bool between;
 
-	c->why = WHY_READY;
+	c->w.why = WHY_READY;
 	c->run_bytes = 0;
+	pace_limits(cfg, &lim);
 	if (why == WHY_DRAIN) {
 		close_conn(c, true);
 		return;
 	}
 	if (why == WHY_TIMEOUT) {
-		timed_out(c);
-		return;
+		/* a --min-rate window that was met is no timeout: park again */
+		late = pace_check(&c->pace, &lim, mono_ms(), &limit);
+		if (late || !c->pace.active) {
+			timed_out(c, late, limit);
+			return;
+		}
+		act = c->w.want_write ? ACT_PARK_OUT : ACT_PARK_IN;
+	} else {
+		act = run(c);
 	}
-	act = run(c);
 	count_bytes(c); /* a long transfer shows in the metrics as it goes */
+	now = mono_ms();
+	pace_moved(&c->pace, c->run_bytes, now);
 	switch (act) {
 	case ACT_PARK_IN:
 	case ACT_PARK_OUT:
@@ -585,11 +613,25 @@ void conn_work(struct pool_item *it)
 		 * partial record, and a stalled peer would make us spin.) */
 		between = c->state == CS_READ_REQUEST &&
 			  fr_buf_len(&c->in) == 0 && fr_buf_len(&c->out) == 0;
-		if (c->state == CS_HANDSHAKE || c->state == CS_LINGER)
+		if (c->state == CS_READ_REQUEST && fr_buf_len(&c->in) > 0 &&
+		    !c->pace.active)
+			pace_start(&c->pace, now); /* a frame's first bytes */
+		if (c->state == CS_PROXY || c->state == CS_HANDSHAKE ||
+		    c->state == CS_LINGER) {
 			deadline = c->fixed_deadline;
-		else
-			deadline = mono_ms() + 1000 * (int64_t)(between
-				? cfg->idle_timeout : cfg->stall_timeout);
+		} else if (between) {
+			deadline = now + 1000 * (int64_t)cfg->idle_timeout;
+		} else if (c->pace.active) {
+			late = pace_check(&c->pace, &lim, now, &limit);
+			if (late) {
+				timed_out(c, late, limit);
+				return;
+			}
+			deadline = pace_deadline(&c->pace, &lim);
+		} else {
+			/* a response or error frame the peer does not read */
+			deadline = now + 1000 * (int64_t)cfg->stall_timeout;
+		}
 		if (between) {
 			/* idle connections keep no big buffers */
 			fr_buf_shrink(&c->in);
@@ -597,15 +639,16 @@ void conn_work(struct pool_item *it)
 			fr_buf_shrink(&c->body);
 		}
 		/* drain may close it unless a request is under way */
-		if (!reactor_park(c->srv->reactor, c, act == ACT_PARK_OUT,
-				  between || c->state == CS_HANDSHAKE ||
+		if (!reactor_park(c->srv->reactor, &c->w, act == ACT_PARK_OUT,
+				  between || c->state == CS_PROXY ||
+					  c->state == CS_HANDSHAKE ||
 					  c->state == CS_CLOSING ||
 					  c->state == CS_LINGER,
 				  deadline))
 			close_conn(c, true);
 		return;
 	case ACT_REQUEUE:
-		pool_push(c->srv->pool, &c->item);
+		pool_push(c->srv->pool, &c->w.item);
 		return;
 	case ACT_FREE: /* done lingering, or nothing more can be sent */
 	default:

@@ -9,13 +9,16 @@
 #ifndef FERRYD_CONN_H
 #define FERRYD_CONN_H
 
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "ferry/buf.h"
 #include "ferry/hash.h"
 #include "ferry/proto.h"
+#include "addrlimit.h"
 #include "ops.h"
+#include "pace.h"
 #include "pool.h"
 #include "reactor.h"
 
@@ -23,6 +26,7 @@ struct server;
 struct fr_tls;
 
 enum conn_state {
+	CS_PROXY,        /* a trusted balancer's PROXY header (before TLS) */
 	CS_HANDSHAKE,    /* TLS handshake in progress */
 	CS_READ_REQUEST, /* waiting for / parsing the next request frame */
 	CS_BODY_IN,      /* the op consumes a request body (put) */
@@ -32,15 +36,18 @@ enum conn_state {
 };
 
 struct conn {
-	struct pool_item item;    /* while queued in the pool */
-	struct reactor_link link; /* registry mutex */
-	enum conn_why why;        /* set by the reactor when handing over */
+	/* the reactor's view: socket, pool item, registry (reactor.h);
+	 * w.busy: over --max-conns, answer `busy` after the handshake */
+	struct reactor_watch w;
 
 	struct server *srv;
-	int fd;
 	struct fr_tls *tls;
-	bool busy; /* over --max-conns: answer `busy` after the handshake */
+	/* the client's address: from accept, or from a trusted balancer's
+	 * PROXY header (then in every log line and limit) */
 	char peer[64];
+	bool balancer_check; /* a PROXY v2 LOCAL connection: the balancer */
+	bool peeked;         /* untrusted peer's first bytes checked */
+	struct addrkey akey; /* counted in srv->alim (family 0: not) */
 	char identity[256];
 	unsigned perms;
 	int root_fd;     /* where this identity's storage calls start */
@@ -49,8 +56,9 @@ struct conn {
 	int deny;        /* --acl refused the identity: every request gets it */
 	const char *deny_why;
 	enum conn_state state;
-	int64_t fixed_deadline; /* handshake and linger: not renewed */
+	int64_t fixed_deadline; /* PROXY, handshake, linger: not renewed */
 	size_t run_bytes; /* moved in this turn on a worker (fair share) */
+	struct pace pace; /* deadlines while a request moves (pace.h) */
 
 	struct fr_buf in;   /* request frames (and pipelined bytes) */
 	struct fr_buf out;  /* responses and get bodies */
@@ -65,16 +73,17 @@ struct conn {
 	uint64_t bytes_counted; /* of them, already added to the metrics */
 	bool peer_closed;   /* the peer sent close_notify during this request */
 	uint64_t body_left; /* raw body bytes still to move on the wire */
+	bool raw_out;       /* raw body bytes were queued: only closing
+			       can end this request now */
 	char sha256[FR_SHA256_HEX]; /* for the log, "" if none */
 	const char *err_msg; /* an op's static detail for its error, or NULL */
 	struct fr_sha256 *sha;
 	struct op_state os;
 };
 
-/* A new connection on fd (taken over) from peer; NULL on failure (fd
- * untouched). */
-struct conn *conn_new(struct server *srv, int fd, const char *peer,
-		      bool busy);
+/* The reactor's ops for connections (open: a new connection on an
+ * accepted socket; free: conn_free). */
+extern const struct reactor_ops conn_reactor_ops;
 
 /* Pool work function: run c until it would block, then park, re-queue or
  * close it. */
@@ -82,6 +91,12 @@ void conn_work(struct pool_item *it);
 
 /* Close and free a connection the caller owns (unregisters it). */
 void conn_free(struct conn *c);
+
+/* The connection a pool item belongs to. */
+static inline struct conn *conn_of_item(struct pool_item *it)
+{
+	return (struct conn *)((char *)it - offsetof(struct conn, w.item));
+}
 
 /* Read at most n bytes from the peer into b.  FR_OK (something read),
  * FR_TLS_WANT_*, or a negative error (FR_E_CLOSED, FR_E_TRUNCATED ...). */

@@ -106,14 +106,15 @@ out:
 	return r;
 }
 
-int listener_accept(int lfd, int *cfd, char *peer, size_t peerlen)
+int listener_accept(int lfd, int *cfd, struct sockaddr_storage *ss,
+		    char *peer, size_t peerlen)
 {
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof(ss);
+	socklen_t sl = sizeof(*ss);
 	int fd, one = 1;
 
 	*cfd = -1;
-	fd = accept4(lfd, (struct sockaddr *)&ss, &sl,
+	memset(ss, 0, sizeof(*ss));
+	fd = accept4(lfd, (struct sockaddr *)ss, &sl,
 		     SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd < 0) {
 		/* a connection that died in the backlog is not our failure */
@@ -123,7 +124,7 @@ int listener_accept(int lfd, int *cfd, char *peer, size_t peerlen)
 		return FR_E_INTERNAL;
 	}
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	addr_text(&ss, peer, peerlen);
+	addr_text(ss, peer, peerlen);
 	*cfd = fd;
 	return FR_OK;
 }

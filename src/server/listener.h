@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 /* Open a non-blocking listening socket on spec ("1.2.3.4:9533",
  * "[::1]:0").  IPv6 sockets are IPV6_V6ONLY.  On success *fd is the socket
@@ -18,8 +19,10 @@ int listener_open(const char *spec, int *fd, uint16_t *port, int *unsupported,
 		  char *err, size_t errlen);
 
 /* Accept one connection: FR_OK with *cfd (non-blocking, close-on-exec,
- * TCP_NODELAY) and the peer as "addr:port" / "[v6]:port" text; FR_AGAIN
- * when none is waiting; FR_E_INTERNAL on other failures (errno kept). */
-int listener_accept(int lfd, int *cfd, char *peer, size_t peerlen);
+ * TCP_NODELAY), the peer's address in *ss and as "addr:port" / "[v6]:port"
+ * text; FR_AGAIN when none is waiting; FR_E_INTERNAL on other failures
+ * (errno kept). */
+int listener_accept(int lfd, int *cfd, struct sockaddr_storage *ss,
+		    char *peer, size_t peerlen);
 
 #endif

@@ -24,10 +24,12 @@
 #include "ferry/log.h"
 #include "ferry/tls.h"
 #include "acl.h"
+#include "addrlimit.h"
 #include "config.h"
 #include "confine.h"
-#include "ktls.h"
 #include "conn.h"
+#include "fsprobe.h"
+#include "ktls.h"
 #include "listener.h"
 #include "metrics.h"
 #include "notify.h"
@@ -69,7 +71,7 @@ static int write_port_file(const char *path, uint16_t port, char *err,
 
 static void drop_conn(struct pool_item *it)
 {
-	conn_free((struct conn *)((char *)it - offsetof(struct conn, item)));
+	conn_free(conn_of_item(it));
 }
 
 /* The listeners of cfg into lfds; *nl of them, the first one's port. */
@@ -161,6 +163,10 @@ int main(int argc, char **argv)
 	fr_log_set_format(cfg->log_format);
 	if (notify_init(err, sizeof(err)) != FR_AGAIN)
 		fr_log(FR_LOG_INFO, "%s", err);
+	if (addrlimit_new(cfg->max_conns_per_address, &srv.alim) != FR_OK) {
+		fprintf(stderr, "ferryd: out of memory\n");
+		goto out;
+	}
 	if (acl_new(cfg->acl, &srv.acl, err, sizeof(err)) != FR_OK) {
 		fprintf(stderr, "ferryd: %s\n", err);
 		goto out;
@@ -175,6 +181,16 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ferryd: --root '%s': %s\n", cfg->root,
 			strerror(errno));
 		goto out;
+	}
+	{
+		/* decide once what the file system allows (store.h) */
+		struct store_caps caps;
+		char line[1024];
+
+		r = fsprobe_run(srv.root_fd, &caps, line, sizeof(line));
+		fr_log(r == FR_OK ? FR_LOG_INFO : FR_LOG_WARN, "%s%s", line,
+		       r == FR_OK ? "" : "; assuming a local file system");
+		store_set_caps(&caps);
 	}
 	if (open_listeners(cfg, lfds, &nl, &first_port, err, sizeof(err)) !=
 	    FR_OK) {
@@ -241,7 +257,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ferryd: cannot start worker threads\n");
 		goto out;
 	}
-	if (reactor_new(&srv, lfds, nl, &srv.reactor) != FR_OK) {
+	if (reactor_new(&srv, &conn_reactor_ops, lfds, nl, &srv.reactor) !=
+	    FR_OK) {
 		fprintf(stderr, "ferryd: cannot start the event loop\n");
 		goto out;
 	}
@@ -276,6 +293,7 @@ out:
 		close(srv.root_fd);
 	fr_tls_ctx_free(srv.tls);
 	acl_free(srv.acl);
+	addrlimit_free(srv.alim);
 	notify_close();
 	/* the settings in use and, chained to them, the ones they replaced */
 	config_free(srv.cfg ? (struct config *)srv.cfg : cfg);

@@ -6,7 +6,8 @@
  * connections, wake parked connections (EPOLLONESHOT) by handing them to
  * the pool, expire deadlines every SCAN_MS, and drain on SIGINT/SIGTERM.
  * Does not: read, write or parse anything on a connection, nor free a
- * connection it does not own.
+ * connection it does not own; it knows watches (reactor.h), not
+ * connections.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -20,7 +21,6 @@
 #include "ferry/err.h"
 #include "ferry/log.h"
 #include "config.h"
-#include "conn.h"
 #include "listener.h"
 #include "notify.h"
 #include "pool.h"
@@ -33,6 +33,7 @@
 
 struct reactor {
 	struct server *srv;
+	const struct reactor_ops *ops;
 	int ep;
 	int sfd;
 	int lfds[FR_MAX_LISTENERS];
@@ -46,10 +47,10 @@ struct reactor {
 	 * Lock order: mu is a leaf.  Nothing else is locked while holding it
 	 * (the pool is fed after unlocking), and no worker holds it while
 	 * running a connection.  It guards the registry list, the counters,
-	 * draining, and every connection's struct reactor_link.
+	 * draining, and the registry fields of every watch.
 	 */
 	pthread_mutex_t mu;
-	struct conn *head;
+	struct reactor_watch *head;
 	size_t n_active, n_busy;
 	bool draining;
 };
@@ -83,8 +84,8 @@ static void listeners_close(struct reactor *r)
 	}
 }
 
-int reactor_new(struct server *srv, const int *lfds, size_t n,
-		struct reactor **out)
+int reactor_new(struct server *srv, const struct reactor_ops *ops,
+		const int *lfds, size_t n, struct reactor **out)
 {
 	struct epoll_event ev;
 	struct reactor *r;
@@ -96,6 +97,7 @@ int reactor_new(struct server *srv, const int *lfds, size_t n,
 	if (!r)
 		return FR_E_NOMEM;
 	r->srv = srv;
+	r->ops = ops;
 	pthread_mutex_init(&r->mu, NULL);
 	for (i = 0; i < n && i < FR_MAX_LISTENERS; i++)
 		r->lfds[i] = lfds[i];
@@ -123,30 +125,30 @@ fail:
 	return FR_E_INTERNAL;
 }
 
-static void link_conn(struct reactor *r, struct conn *c)
+static void link_watch(struct reactor *r, struct reactor_watch *w)
 {
-	c->link.prev = NULL;
-	c->link.next = r->head;
+	w->prev = NULL;
+	w->next = r->head;
 	if (r->head)
-		r->head->link.prev = c;
-	r->head = c;
-	if (c->busy)
+		r->head->prev = w;
+	r->head = w;
+	if (w->busy)
 		r->n_busy++;
 	else
 		r->n_active++;
 }
 
-void reactor_unregister(struct reactor *r, struct conn *c)
+void reactor_unregister(struct reactor *r, struct reactor_watch *w)
 {
 	pthread_mutex_lock(&r->mu);
-	if (c->link.prev)
-		c->link.prev->link.next = c->link.next;
-	else if (r->head == c)
-		r->head = c->link.next;
-	if (c->link.next)
-		c->link.next->link.prev = c->link.prev;
-	c->link.prev = c->link.next = NULL;
-	if (c->busy)
+	if (w->prev)
+		w->prev->next = w->next;
+	else if (r->head == w)
+		r->head = w->next;
+	if (w->next)
+		w->next->prev = w->prev;
+	w->prev = w->next = NULL;
+	if (w->busy)
 		r->n_busy--;
 	else
 		r->n_active--;
@@ -156,14 +158,16 @@ void reactor_unregister(struct reactor *r, struct conn *c)
 static void accept_some(struct reactor *r, size_t idx)
 {
 	const struct config *cfg = r->srv->cfg;
+	struct sockaddr_storage ss;
 	struct epoll_event ev;
+	struct reactor_watch *w;
+	int64_t deadline = 0;
 	char peer[64];
-	struct conn *c;
 	bool busy, full;
 	int k, fd, rc;
 
 	for (k = 0; k < ACCEPT_BATCH && r->lfds[idx] >= 0; k++) {
-		rc = listener_accept(r->lfds[idx], &fd, peer, sizeof(peer));
+		rc = listener_accept(r->lfds[idx], &fd, &ss, peer, sizeof(peer));
 		if (rc == FR_AGAIN)
 			return;
 		if (rc != FR_OK) {
@@ -179,49 +183,54 @@ static void accept_some(struct reactor *r, size_t idx)
 		busy = r->n_active >= cfg->max_conns;
 		full = busy && r->n_busy >= BUSY_EXTRA;
 		pthread_mutex_unlock(&r->mu);
-		c = full ? NULL : conn_new(r->srv, fd, peer, busy);
-		if (!c) {
+		w = full ? NULL
+			 : r->ops->open(r->srv, fd, &ss, peer, busy, &deadline);
+		if (!w) {
 			close(fd);
 			continue;
 		}
 		memset(&ev, 0, sizeof(ev));
 		ev.events = EPOLLIN | EPOLLONESHOT;
-		ev.data.ptr = c;
+		ev.data.ptr = w;
 		pthread_mutex_lock(&r->mu);
-		link_conn(r, c);
-		c->link.parked = true;
-		c->link.idle = true;
-		c->link.deadline = c->fixed_deadline;
+		link_watch(r, w);
+		w->parked = true;
+		w->idle = true;
+		w->deadline = deadline;
 		rc = epoll_ctl(r->ep, EPOLL_CTL_ADD, fd, &ev);
-		if (rc != 0)
-			c->link.parked = false;
+		w->parked = w->in_epoll = rc == 0;
 		pthread_mutex_unlock(&r->mu);
 		if (rc != 0)
-			conn_free(c);
+			r->ops->free(w);
 	}
 }
 
-bool reactor_park(struct reactor *r, struct conn *c, bool want_write,
-		  bool idle, int64_t deadline)
+bool reactor_park(struct reactor *r, struct reactor_watch *w,
+		  bool want_write, bool idle, int64_t deadline)
 {
 	struct epoll_event ev;
 	bool ok = false;
 
 	memset(&ev, 0, sizeof(ev));
 	ev.events = (want_write ? EPOLLOUT : EPOLLIN) | EPOLLONESHOT;
-	ev.data.ptr = c;
+	ev.data.ptr = w;
 	pthread_mutex_lock(&r->mu);
 	if (r->draining && idle)
 		goto out;
 	/* parked is set before arming: the reactor may see the event
 	 * before epoll_ctl even returns, but not before we unlock */
-	c->link.parked = true;
-	c->link.idle = idle;
-	c->link.deadline = deadline;
-	if (epoll_ctl(r->ep, EPOLL_CTL_MOD, c->fd, &ev) != 0) {
-		c->link.parked = false;
+	w->parked = true;
+	w->idle = idle;
+	w->want_write = want_write;
+	w->deadline = deadline;
+	/* a watch the scan took out of epoll (a deadline that turned out
+	 * not to be final, e.g. a --min-rate window) is added again */
+	if (epoll_ctl(r->ep, w->in_epoll ? EPOLL_CTL_MOD : EPOLL_CTL_ADD,
+		      w->fd, &ev) != 0) {
+		w->parked = false;
 		goto out;
 	}
+	w->in_epoll = true;
 	ok = true;
 out:
 	pthread_mutex_unlock(&r->mu);
@@ -238,29 +247,32 @@ bool reactor_draining(struct reactor *r)
 	return d;
 }
 
-/* Hand expired connections, and idle ones while draining, to workers. */
+/* Hand expired watches, and idle ones while draining, to workers. */
 static void scan(struct reactor *r, int64_t now)
 {
 	struct pool_item *list = NULL, *it;
-	struct conn *c;
+	struct reactor_watch *w;
 
 	pthread_mutex_lock(&r->mu);
-	for (c = r->head; c; c = c->link.next) {
-		enum conn_why why;
+	for (w = r->head; w; w = w->next) {
+		enum reactor_why why;
 
-		if (!c->link.parked)
+		if (!w->parked)
 			continue;
-		if (r->draining && c->link.idle)
+		if (r->draining && w->idle)
 			why = WHY_DRAIN;
-		else if (now >= c->link.deadline)
+		else if (now >= w->deadline)
 			why = WHY_TIMEOUT;
 		else
 			continue;
-		(void)epoll_ctl(r->ep, EPOLL_CTL_DEL, c->fd, NULL);
-		c->link.parked = false;
-		c->why = why;
-		c->item.next = list;
-		list = &c->item;
+		/* out of epoll before unlocking: no event of this batch or
+		 * a later one can refer to it once its new owner frees it */
+		(void)epoll_ctl(r->ep, EPOLL_CTL_DEL, w->fd, NULL);
+		w->in_epoll = false;
+		w->parked = false;
+		w->why = why;
+		w->item.next = list;
+		list = &w->item;
 	}
 	pthread_mutex_unlock(&r->mu);
 	while (list) {
@@ -304,17 +316,17 @@ static void read_signals(struct reactor *r)
 	}
 }
 
-static void wake(struct reactor *r, struct conn *c)
+static void wake(struct reactor *r, struct reactor_watch *w)
 {
 	bool mine;
 
 	pthread_mutex_lock(&r->mu);
-	mine = c->link.parked; /* false: the scan took it already */
-	c->link.parked = false;
+	mine = w->parked; /* false: the scan took it already */
+	w->parked = false;
 	pthread_mutex_unlock(&r->mu);
 	if (mine) {
-		c->why = WHY_READY;
-		pool_push(r->srv->pool, &c->item);
+		w->why = WHY_READY;
+		pool_push(r->srv->pool, &w->item);
 	}
 }
 
@@ -369,18 +381,18 @@ int reactor_run(struct reactor *r)
 
 void reactor_free(struct reactor *r)
 {
-	struct conn *c;
+	struct reactor_watch *w;
 
 	if (!r)
 		return;
 	listeners_close(r);
 	for (;;) {
 		pthread_mutex_lock(&r->mu);
-		c = r->head;
+		w = r->head;
 		pthread_mutex_unlock(&r->mu);
-		if (!c)
+		if (!w)
 			break;
-		conn_free(c); /* unregisters it */
+		r->ops->free(w); /* unregisters it */
 	}
 	if (r->sfd >= 0)
 		close(r->sfd);

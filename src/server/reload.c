@@ -16,7 +16,7 @@
  * the root and permissions they resolved at handshake.  Replaced settings
  * are kept (cfg->older) until exit: workers may still read them.
  * Threads: runs on the reactor thread, the only one that reads srv->tls
- * (conn_new runs there too), so that swap needs no lock.
+ * (conn_open runs there too), so that swap needs no lock.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 struct acl;
+struct addrlimit;
 struct config;
 struct fr_tls_ctx;
 struct metrics;
@@ -27,6 +28,7 @@ struct server {
 	struct fr_tls_ctx *tls;
 	int root_fd; /* the served directory; every storage call starts here */
 	struct acl *acl; /* identities (--acl) and per-identity counts */
+	struct addrlimit *alim; /* per-address counts */
 	struct pool *pool;
 	struct reactor *reactor;
 	struct sweep *sweep;

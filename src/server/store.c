@@ -2,8 +2,9 @@
  * store.c - the confined storage layer: every file-system call of ferryd.
  *
  * Does: walk paths component by component from the root directory fd with
- * openat(O_DIRECTORY | O_NOFOLLOW), uploads through a reserved temporary
- * name plus fsync + rename, listings, stat and delete.
+ * openat(O_DIRECTORY | O_NOFOLLOW), listings, stat and delete, and keep
+ * what the start-up probe found the file system can do (store_caps).
+ * Uploads and the expiry sweep are in store_put.c, on the walk below.
  * Does not: check path syntax (callers run fr_path_check and
  * fr_path_is_reserved first), talk to the network, or know about JSON.
  *
@@ -27,8 +28,34 @@
 #include <unistd.h>
 
 #include "ferry/err.h"
+#include "ferry/log.h"
 #include "ferry/path.h"
 #include "store.h"
+#include "store_int.h"
+
+/* What the root's file system can do: set once at start-up by
+ * store_set_caps (fsprobe.c), before any thread; read-only afterwards. */
+static struct store_caps caps = { true, true, true, true, true };
+
+void store_set_caps(const struct store_caps *c)
+{
+	caps = *c;
+}
+
+const struct store_caps *store_get_caps(void)
+{
+	return &caps;
+}
+
+int store_dir_sync(int dfd)
+{
+	/* some network file systems fail it with EINVAL: they make names
+	 * durable on their own terms (the probe said so at start-up) */
+	if (!caps.dir_fsync || fsync(dfd) == 0 || errno == EINVAL ||
+	    errno == ENOTSUP || errno == EROFS)
+		return FR_OK;
+	return fr_err_from_errno(errno);
+}
 
 static void close_fd(int *fd)
 {
@@ -64,8 +91,10 @@ static int open_dir(int dirfd, const char *name, bool create, int *out)
 		if (mkdirat(dirfd, name, 0755) == 0) {
 			/* the new entry must survive a crash before we
 			 * promise anything stored below it */
-			if (fsync(dirfd) != 0)
-				return fr_err_from_errno(errno);
+			int r = store_dir_sync(dirfd);
+
+			if (r != FR_OK)
+				return r;
 		} else if (errno != EEXIST) {
 			return fr_err_from_errno(errno);
 		}
@@ -123,280 +152,6 @@ static int walk(int root, const char *path, bool to_parent, bool create,
 out:
 	close_fd(&dfd);
 	return r;
-}
-
-void store_upload_init(struct store_upload *u)
-{
-	memset(u, 0, sizeof(*u));
-	u->dirfd = -1;
-	u->fd = -1;
-}
-
-static int random_hex(char *out, size_t nbytes)
-{
-	static const char hex[] = "0123456789abcdef";
-	unsigned char rnd[16];
-	size_t i;
-
-	if (nbytes > sizeof(rnd) ||
-	    getrandom(rnd, nbytes, 0) != (ssize_t)nbytes)
-		return FR_E_INTERNAL;
-	for (i = 0; i < nbytes; i++) {
-		out[2 * i] = hex[rnd[i] >> 4];
-		out[2 * i + 1] = hex[rnd[i] & 15];
-	}
-	out[2 * nbytes] = '\0';
-	return FR_OK;
-}
-
-/* Walk to the parent of path (creating it) and check the target name. */
-static int put_target(int root, const char *path, bool overwrite,
-		      struct store_upload *u)
-{
-	const char *last;
-	struct stat st;
-	int r;
-
-	r = walk(root, path, true, true, &u->dirfd, &last);
-	if (r != FR_OK)
-		return r;
-	if (*last == '\0' || strlen(last) > FR_NAME_MAX)
-		return FR_E_INVALID_PATH;
-	memcpy(u->name, last, strlen(last) + 1);
-	u->overwrite = overwrite;
-	if (fstatat(u->dirfd, u->name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-		if (S_ISDIR(st.st_mode))
-			return FR_E_IS_DIRECTORY;
-		if (!overwrite)
-			return FR_E_EXISTS;
-		if (!S_ISREG(st.st_mode))
-			return FR_E_FORBIDDEN;
-	} else if (errno != ENOENT) {
-		return fr_err_from_errno(errno);
-	}
-	return FR_OK;
-}
-
-/* A new private temporary file with a random reserved name. */
-static int put_tmp(struct store_upload *u)
-{
-	size_t plen = sizeof(FR_RESERVED_PREFIX) - 1;
-	int r, tries;
-
-	memcpy(u->tmp, FR_RESERVED_PREFIX, plen);
-	for (tries = 0; tries < 8; tries++) {
-		r = random_hex(u->tmp + plen, STORE_PART_ID_HEX / 2);
-		if (r != FR_OK)
-			return r;
-		u->fd = openat(u->dirfd, u->tmp,
-			       O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-				       O_CLOEXEC,
-			       0600);
-		if (u->fd >= 0 || errno != EEXIST)
-			break;
-	}
-	if (u->fd < 0)
-		return fr_err_from_errno(errno);
-	/* locked like a part, so the expiry sweep leaves it alone (a new
-	 * file nobody else has open: this cannot fail) */
-	(void)flock(u->fd, LOCK_EX | LOCK_NB);
-	return FR_OK;
-}
-
-int store_put_begin(int root, const char *path, bool overwrite,
-		    struct store_upload *u)
-{
-	int r;
-
-	store_upload_init(u);
-	r = put_target(root, path, overwrite, u);
-	if (r == FR_OK)
-		r = put_tmp(u);
-	if (r != FR_OK) {
-		close_fd(&u->dirfd);
-		u->tmp[0] = '\0';
-	}
-	return r;
-}
-
-/*
- * Open and lock the part file u->tmp.  FR_OK with u->fd locked and still
- * linked under that name, FR_E_BUSY when another upload holds it.
- * The check after flock matters: between our open and our lock, the
- * holder may have renamed the part into place (commit) or the sweeper may
- * have removed it; writing into that inode would corrupt a finished file.
- */
-static int lock_part(struct store_upload *u)
-{
-	struct stat a, b;
-	int tries, r;
-
-	for (tries = 0; tries < 4; tries++) {
-		u->fd = openat(u->dirfd, u->tmp,
-			       O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (u->fd < 0)
-			return fr_err_from_errno(errno);
-		if (flock(u->fd, LOCK_EX | LOCK_NB) != 0) {
-			r = errno == EWOULDBLOCK ? FR_E_BUSY
-						 : fr_err_from_errno(errno);
-			close_fd(&u->fd);
-			return r;
-		}
-		if (fstat(u->fd, &a) != 0)
-			return fr_err_from_errno(errno);
-		if (fstatat(u->dirfd, u->tmp, &b, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
-			if (!S_ISREG(a.st_mode))
-				return FR_E_FORBIDDEN;
-			return FR_OK;
-		}
-		close_fd(&u->fd); /* lost a race: open the current one */
-	}
-	return FR_E_BUSY;
-}
-
-int store_put_begin_part(int root, const char *path, bool overwrite,
-			 const char *id, bool resume, struct store_upload *u)
-{
-	size_t plen = sizeof(FR_RESERVED_PREFIX) - 1;
-	struct stat st;
-	int r;
-
-	store_upload_init(u);
-	if (strlen(id) != STORE_PART_ID_HEX)
-		return FR_E_INTERNAL;
-	r = put_target(root, path, overwrite, u);
-	if (r != FR_OK)
-		goto out;
-	memcpy(u->tmp, FR_RESERVED_PREFIX, plen);
-	memcpy(u->tmp + plen, id, STORE_PART_ID_HEX + 1);
-	r = lock_part(u);
-	if (r == FR_E_BUSY && resume)
-		goto out; /* the holder is still at it (or just lost its peer) */
-	if (r == FR_E_BUSY) {
-		/* another upload of the same key is running: ours gets a
-		 * private file and the other keeps its part intact */
-		close_fd(&u->fd);
-		r = put_tmp(u);
-		goto out;
-	}
-	if (r != FR_OK)
-		goto out;
-	u->hold = true;
-	if (resume) {
-		/* SECURITY: count only bytes that are on stable storage, so
-		 * the offset we promise never exceeds what a crash keeps */
-		if (fsync(u->fd) != 0 || fstat(u->fd, &st) != 0) {
-			r = fr_err_from_errno(errno);
-			goto out;
-		}
-		u->have = (uint64_t)st.st_size;
-	}
-	if (ftruncate(u->fd, (off_t)u->have) != 0 ||
-	    lseek(u->fd, (off_t)u->have, SEEK_SET) < 0) {
-		r = fr_err_from_errno(errno);
-		goto out;
-	}
-out:
-	if (r != FR_OK) {
-		if (u->hold && u->fd >= 0)
-			(void)unlinkat(u->dirfd, u->tmp, 0);
-		u->hold = false;
-		close_fd(&u->fd);
-		close_fd(&u->dirfd);
-		u->tmp[0] = '\0';
-	}
-	return r;
-}
-
-void store_put_discard(struct store_upload *u)
-{
-	u->hold = false;
-}
-
-/* After n more bytes reached fd: when a FR_WRITEBACK_WINDOW boundary was
- * crossed, start writeback of the window just filled and wait for the one
- * before it (a worker may wait on the disk, never on a peer).  Best effort:
- * the final fsync is what makes the data durable. */
-static void writeback(int fd, size_t n)
-{
-	const off_t w = FR_WRITEBACK_WINDOW;
-	off_t end = lseek(fd, 0, SEEK_CUR), cur;
-
-	if (end < 0 || (end - (off_t)n) / w == end / w)
-		return;
-	cur = (end / w - 1) * w;
-	(void)sync_file_range(fd, cur, w, SYNC_FILE_RANGE_WRITE);
-	if (cur >= w)
-		(void)sync_file_range(fd, cur - w, w,
-				      SYNC_FILE_RANGE_WAIT_BEFORE |
-					      SYNC_FILE_RANGE_WRITE |
-					      SYNC_FILE_RANGE_WAIT_AFTER);
-}
-
-int store_put_write(struct store_upload *u, const void *p, size_t n)
-{
-	const char *b = p;
-	size_t total = n;
-
-	while (n > 0) {
-		ssize_t w = write(u->fd, b, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return fr_err_from_errno(errno);
-		if (w == 0)
-			return FR_E_IO_ERROR;
-		b += w;
-		n -= (size_t)w;
-	}
-	writeback(u->fd, total);
-	return FR_OK;
-}
-
-int store_put_commit(struct store_upload *u)
-{
-	if (fsync(u->fd) != 0 || fchmod(u->fd, 0644) != 0)
-		return fr_err_from_errno(errno);
-	if (u->overwrite) {
-		if (renameat(u->dirfd, u->tmp, u->dirfd, u->name) != 0)
-			return fr_err_from_errno(errno);
-	} else if (renameat2(u->dirfd, u->tmp, u->dirfd, u->name,
-			     RENAME_NOREPLACE) != 0) {
-		if (errno != EINVAL && errno != ENOSYS)
-			return fr_err_from_errno(errno);
-		/* file systems without RENAME_NOREPLACE: link() refuses an
-		 * existing name just as atomically */
-		if (linkat(u->dirfd, u->tmp, u->dirfd, u->name, 0) != 0)
-			return fr_err_from_errno(errno);
-		(void)unlinkat(u->dirfd, u->tmp, 0);
-	}
-	u->tmp[0] = '\0'; /* nothing left to remove */
-	if (fsync(u->dirfd) != 0) {
-		int r = fr_err_from_errno(errno);
-
-		store_put_abort(u);
-		return r;
-	}
-	store_put_abort(u);
-	return FR_OK;
-}
-
-void store_put_abort(struct store_upload *u)
-{
-	struct stat st;
-
-	/* held for a resume when there is something to resume */
-	if (u->hold && u->fd >= 0 && u->tmp[0] != '\0' &&
-	    fstat(u->fd, &st) == 0 && st.st_size > 0 && fsync(u->fd) == 0)
-		u->tmp[0] = '\0';
-	if (u->dirfd >= 0 && u->tmp[0] != '\0')
-		(void)unlinkat(u->dirfd, u->tmp, 0);
-	u->tmp[0] = '\0';
-	u->hold = false;
-	close_fd(&u->fd); /* releases the lock */
-	close_fd(&u->dirfd);
 }
 
 static void fill_stat(const struct stat *st, struct store_stat *out)
@@ -605,8 +360,11 @@ int store_delete(int root, const char *path)
 		r = errno == EEXIST ? FR_E_NOT_EMPTY : fr_err_from_errno(errno);
 		goto out;
 	}
-	if (fsync(dfd) != 0)
-		r = fr_err_from_errno(errno);
+	/* the name is gone: a failed directory fsync cannot undo that, so
+	 * it is logged, not answered */
+	if (store_dir_sync(dfd) != FR_OK)
+		fr_log(FR_LOG_WARN, "delete %s: directory fsync failed after "
+		       "the unlink: %s", path, strerror(errno));
 out:
 	close_fd(&dfd);
 	return r;
@@ -619,79 +377,13 @@ int store_open_dir(int root, const char *path, bool create, int *fd)
 	return walk(root, path, false, create, fd, &last);
 }
 
-/* Remove name in dfd if it is an expired part file that nobody holds;
- * count it in *held when it is kept for a resume. */
-static bool sweep_one(int dfd, const char *name, time_t cutoff,
-		      struct store_held *held)
+int store_walk(int root, const char *path, bool to_parent, bool create,
+	       int *out, const char **last)
 {
-	struct stat a, b;
-	bool gone = false;
-	int fd;
-
-	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	if (flock(fd, LOCK_EX | LOCK_NB) == 0 && fstat(fd, &a) == 0 &&
-	    S_ISREG(a.st_mode) &&
-	    fstatat(dfd, name, &b, AT_SYMLINK_NOFOLLOW) == 0 &&
-	    a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
-		if (a.st_mtime < cutoff) {
-			gone = unlinkat(dfd, name, 0) == 0;
-		} else {
-			held->parts++;
-			held->bytes += (uint64_t)a.st_size;
-		}
-	}
-	close(fd);
-	return gone;
+	return walk(root, path, to_parent, create, out, last);
 }
 
-static size_t sweep_dir(int dfd, time_t cutoff, unsigned depth,
-			size_t *budget, struct store_held *held)
+void store_close(int *fd)
 {
-	struct dirent *de;
-	size_t removed = 0;
-	DIR *d;
-	int nfd;
-
-	d = fdopendir(dfd);
-	if (!d) {
-		close(dfd);
-		return 0;
-	}
-	while (*budget > 0 && (de = readdir(d)) != NULL) {
-		(*budget)--;
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		if (fr_name_is_reserved(de->d_name)) {
-			removed += sweep_one(dirfd(d), de->d_name, cutoff, held);
-			continue;
-		}
-		/* depth = components of this directory's path: a part of a
-		 * path of STORE_SWEEP_DEPTH components lives in a directory
-		 * of STORE_SWEEP_DEPTH - 1 */
-		if (depth + 1 >= STORE_SWEEP_DEPTH ||
-		    (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN))
-			continue;
-		nfd = openat(dirfd(d), de->d_name,
-			     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (nfd >= 0)
-			removed += sweep_dir(nfd, cutoff, depth + 1, budget,
-					     held);
-	}
-	closedir(d);
-	return removed;
-}
-
-size_t store_sweep_parts(int root, uint64_t ttl, size_t max_entries,
-			 struct store_held *held)
-{
-	time_t now = time(NULL);
-	time_t cutoff = ttl > (uint64_t)now ? 0 : now - (time_t)ttl;
-	int dfd = openat(root, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	memset(held, 0, sizeof(*held));
-	if (dfd < 0)
-		return 0;
-	return sweep_dir(dfd, cutoff, 0, &max_entries, held);
+	close_fd(fd);
 }

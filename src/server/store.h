@@ -41,11 +41,37 @@ struct store_upload {
 	bool overwrite;
 	bool hold;     /* a locked part file: store_put_abort keeps it */
 	uint64_t have; /* bytes already held when the upload began */
+	uint64_t wrote; /* bytes store_put_write added since */
 	char tmp[sizeof(FR_RESERVED_PREFIX) + STORE_PART_ID_HEX];
 	char name[FR_NAME_MAX + 1];
 };
 
 void store_upload_init(struct store_upload *u);
+
+/*
+ * What the file system under --root can do, found once at start-up by
+ * fsprobe.c and then relied on (no per-call discovery):
+ *   noreplace  renameat2(RENAME_NOREPLACE) works (else link() + unlink())
+ *   hardlinks  linkat works
+ *   locks      OFD byte-range locks exclude each other between open files
+ *              (else every upload gets a private file: no resume)
+ *   xattrs     user.* extended attributes work (ferryd needs none)
+ *   dir_fsync  fsync of a directory works (else it is skipped)
+ * Defaults (all true) hold until store_set_caps; call it before any
+ * thread starts.
+ */
+struct store_caps {
+	bool noreplace, hardlinks, locks, xattrs, dir_fsync;
+};
+void store_set_caps(const struct store_caps *c);
+
+/* The lock of part files: exclusive, on the whole file, owned by this open
+ * file (OFD, fcntl F_OFD_SETLK): it excludes other open files even in this
+ * process, and NFSv4, GlusterFS and CephFS carry it to the server; fd must
+ * be open for writing.  0, or -1 with errno (EAGAIN or EACCES: someone
+ * holds it).  Released when fd is closed. */
+int store_lock(int fd);
+const struct store_caps *store_get_caps(void);
 
 /* Start an upload of path: create missing parents, refuse a directory
  * target (is_directory) or an existing file without overwrite (exists),
@@ -56,8 +82,11 @@ int store_put_begin(int root, const char *path, bool overwrite,
 /*
  * Start a resumable upload of path: like store_put_begin, but the data goes
  * to the part file FR_RESERVED_PREFIX + id (id: STORE_PART_ID_HEX hex
- * digits naming the upload's key), locked with flock so one upload at a
- * time owns it.  With resume, the bytes it already holds are fsync'ed and
+ * digits naming the upload's key), locked (an OFD write lock, which NFSv4,
+ * GlusterFS and CephFS carry to the server) so one upload at a time owns
+ * it, across processes and instances sharing the file system.  A part that
+ * is a second hard link of another file (a crash between the link and the
+ * unlink of a commit) is never written to: its name is replaced first.  With resume, the bytes it already holds are fsync'ed and
  * kept (u->have, the write position is at their end); without, it is
  * emptied.  If another upload holds the lock: with resume FR_E_BUSY (the
  * holder may be an upload whose peer is gone but that has not noticed

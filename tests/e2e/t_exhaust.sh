@@ -13,8 +13,9 @@ ulimit -n 8192 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 (($(ulimit -n) >= 4096)) || { fail "need 4096 file descriptors, have $(ulimit -n)"; finish; }
 
 make_pki
+# --min-rate 0: this test keeps slow peers on purpose (t_trickle.sh cuts them)
 start_server --threads 2 --max-conns 3000 --handshake-timeout 300 --idle-timeout 300 \
-	--stall-timeout 300
+	--stall-timeout 300 --min-rate 0
 W=$T/work
 mkdir -p "$W"
 head -c 32M /dev/urandom >"$W/big.bin"

@@ -10,7 +10,8 @@ source "$(dirname "$0")/lib.sh" "$@"
 [[ -n $PROBE ]] || { fail "fr_probe not built"; finish; }
 
 make_pki
-start_server --threads 2 --handshake-timeout 60 --idle-timeout 120 --stall-timeout 120
+# --min-rate 0: this test keeps stalled peers on purpose (t_trickle.sh cuts them)
+start_server --threads 2 --handshake-timeout 60 --idle-timeout 120 --stall-timeout 120 --min-rate 0
 W=$T/work
 mkdir -p "$W"
 head -c 64M /dev/urandom >"$W/big.bin"

@@ -12,6 +12,14 @@
  *   --cut-after N     close both sides (RST) once N bytes went through
  *   --stall-after N --stall S   forward nothing for S seconds at byte N
  *   --flip-at N       flip the lowest bit of byte N
+ * and on every connection, like a load balancer's send-proxy:
+ *   --proxy v1|v2|v2-local|raw:HEX   first send a PROXY protocol header
+ *                     (v2-local: the LOCAL command of health checks;
+ *                     raw: these bytes as they are, for malformed ones)
+ *   --proxy-src ADDR:PORT   the client address the header carries
+ *                     (default: the real one; [v6]:port allowed)
+ *   --bind IPV4       connect to --to from this source address (a trusted
+ *                     balancer's, e.g. 127.0.0.2)
  * Bounded: it exits after --max-seconds (default 120) and every child dies
  * with it.  It is a test tool: it trusts its command line and aborts on
  * its own mistakes.  Each fault is logged on stderr ("cut conn 1 up at N").
@@ -19,6 +27,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
+#include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -43,6 +52,7 @@ static struct {
 	long delay_ms, rate;
 	long long cut_after, stall_after, flip_at;
 	long stall_s, max_s, faults;
+	const char *proxy, *proxy_src, *bind_ip;
 } o = {.dir = 3,
        .cut_after = -1,
        .stall_after = -1,
@@ -88,6 +98,17 @@ static int dial(void)
 	if (getaddrinfo(o.to_host, o.to_port, &hints, &res) != 0)
 		return -1;
 	fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && o.bind_ip) {
+		struct sockaddr_in b;
+
+		memset(&b, 0, sizeof b);
+		b.sin_family = AF_INET;
+		if (inet_pton(AF_INET, o.bind_ip, &b.sin_addr) != 1 ||
+		    bind(fd, (struct sockaddr *)&b, sizeof b) != 0) {
+			close(fd);
+			fd = -1;
+		}
+	}
 	if (fd >= 0 && connect(fd, res->ai_addr, res->ai_addrlen) != 0) {
 		close(fd);
 		fd = -1;
@@ -124,6 +145,82 @@ static void hard_close(int fd)
 	close(fd);
 }
 
+/* The PROXY header --proxy asks for, in hdr; its length. */
+static size_t proxy_header(int cfd, unsigned char *hdr, size_t cap)
+{
+	static const unsigned char sig[12] = {0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D,
+	                                      0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A};
+	struct sockaddr_in peer, me;
+	socklen_t l1 = sizeof peer, l2 = sizeof me;
+	unsigned char src[16], dst[16];
+	char ip[64], sip[INET6_ADDRSTRLEN], dip[INET6_ADDRSTRLEN];
+	unsigned sport, dport;
+	int fam = AF_INET;
+	size_t n = 0, i;
+
+	getpeername(cfd, (struct sockaddr *)&peer, &l1);
+	getsockname(cfd, (struct sockaddr *)&me, &l2);
+	memcpy(src, &peer.sin_addr, 4);
+	memcpy(dst, &me.sin_addr, 4);
+	sport = ntohs(peer.sin_port);
+	dport = ntohs(me.sin_port);
+	if (o.proxy_src) {
+		const char *c = strrchr(o.proxy_src, ':');
+		size_t k = c ? (size_t)(c - o.proxy_src) : 0;
+
+		if (!c || k + 1 > sizeof ip)
+			exit(2);
+		memcpy(ip, o.proxy_src, k);
+		ip[k] = '\0';
+		if (ip[0] == '[') {
+			memmove(ip, ip + 1, k);
+			ip[k - 2] = '\0';
+			fam = AF_INET6;
+		}
+		if (inet_pton(fam, ip, src) != 1) {
+			fprintf(stderr, "faultproxy: bad --proxy-src\n");
+			exit(2);
+		}
+		sport = (unsigned)strtoul(c + 1, NULL, 10);
+		if (fam == AF_INET6) { /* dst as IPv4-mapped IPv6 */
+			memset(dst + 12, 0, 4);
+			memcpy(dst + 12, &me.sin_addr, 4);
+			memset(dst, 0, 10);
+			dst[10] = dst[11] = 0xff;
+		}
+	}
+	if (!strncmp(o.proxy, "raw:", 4)) {
+		for (i = 4; o.proxy[i] && o.proxy[i + 1] && n < cap; i += 2)
+			sscanf(o.proxy + i, "%2hhx", &hdr[n++]);
+		return n;
+	}
+	if (!strcmp(o.proxy, "v1")) {
+		inet_ntop(fam, src, sip, sizeof sip);
+		inet_ntop(fam, dst, dip, sizeof dip);
+		return (size_t)snprintf((char *)hdr, cap, "PROXY %s %s %s %u %u\r\n",
+		                        fam == AF_INET ? "TCP4" : "TCP6", sip, dip,
+		                        sport, dport);
+	}
+	memcpy(hdr, sig, 12);
+	if (!strcmp(o.proxy, "v2-local")) {
+		hdr[12] = 0x20;
+		hdr[13] = hdr[14] = hdr[15] = 0;
+		return 16;
+	}
+	n = fam == AF_INET ? 4 : 16;
+	hdr[12] = 0x21;
+	hdr[13] = fam == AF_INET ? 0x11 : 0x21;
+	hdr[14] = 0;
+	hdr[15] = (unsigned char)(2 * n + 4);
+	memcpy(hdr + 16, src, n);
+	memcpy(hdr + 16 + n, dst, n);
+	hdr[16 + 2 * n] = (unsigned char)(sport >> 8);
+	hdr[17 + 2 * n] = (unsigned char)sport;
+	hdr[18 + 2 * n] = (unsigned char)(dport >> 8);
+	hdr[19 + 2 * n] = (unsigned char)dport;
+	return 20 + 2 * n;
+}
+
 static void serve(int cfd, long id)
 {
 	static const char *dname[] = {"", "up", "down"};
@@ -140,6 +237,12 @@ static void serve(int cfd, long id)
 		        id, o.to_host, o.to_port);
 		close(cfd);
 		return;
+	}
+	if (o.proxy) {
+		size_t hl = proxy_header(cfd, buf, sizeof buf);
+
+		if (write_all(sfd, buf, hl) < 0)
+			goto out;
 	}
 	fds[1] = cfd; /* up: read the client, write the server */
 	fds[2] = sfd;
@@ -256,6 +359,9 @@ int main(int argc, char **argv)
 	    {"flip-at", required_argument, NULL, 'f'},
 	    {"faults", required_argument, NULL, 'F'},
 	    {"max-seconds", required_argument, NULL, 'm'},
+	    {"proxy", required_argument, NULL, 'P'},
+	    {"proxy-src", required_argument, NULL, 'S'},
+	    {"bind", required_argument, NULL, 'B'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct sockaddr_in sa;
@@ -308,6 +414,15 @@ int main(int argc, char **argv)
 			break;
 		case 'm':
 			o.max_s = (long)num(optarg);
+			break;
+		case 'P':
+			o.proxy = optarg;
+			break;
+		case 'S':
+			o.proxy_src = optarg;
+			break;
+		case 'B':
+			o.bind_ip = optarg;
 			break;
 		default:
 			fprintf(stderr, "faultproxy: bad option\n");

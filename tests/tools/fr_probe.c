@@ -8,7 +8,7 @@
  * its own mistakes.
  *
  *   fr_probe -s HOST:PORT --ca FILE [--cert FILE --key FILE]
- *            [--servername NAME] [--timeout SECS]         < script
+ *            [--servername NAME] [--timeout SECS] [--rcvbuf BYTES] < script
  *   fr_probe ... --hold N --seconds S [--no-hello]
  *
  * Script lines (stdin, one command per line; '#' comments):
@@ -22,6 +22,9 @@
  *                    TIMEOUT, BADFRAME L, ERROR text
  *   recvbody N       read N raw bytes and print "BODY N SHA256" (or the
  *                    same words as recv when it ends early: "EOF after K")
+ *   trickle SECS TEXT  the frame of TEXT one byte per TLS record, SECS
+ *                    apart (a slow-loris client); prints "TRICKLED N" or
+ *                    the failure word
  *   sleep SECS       pause (fractions allowed)
  *   close            send close_notify and close the socket
  *   abort            close the socket without close_notify
@@ -63,6 +66,7 @@ struct probe {
 };
 
 static double g_timeout = 10.0;
+static int g_rcvbuf; /* SO_RCVBUF before connecting, 0: the default */
 
 static double now(void)
 {
@@ -132,6 +136,9 @@ static int tcp_connect(const char *host, uint16_t port)
 			    ai->ai_protocol);
 		if (fd < 0)
 			continue;
+		if (g_rcvbuf)
+			setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &g_rcvbuf,
+				   sizeof g_rcvbuf);
 		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
 			break;
 		close(fd);
@@ -445,6 +452,28 @@ static void run_script(struct probe *p)
 			if (r != FR_OK)
 				report_fail(p, line, r, 0);
 			free(b);
+		} else if (strcmp(line, "trickle") == 0) {
+			char *text = strchr(arg, ' ');
+			double s = strtod(arg, NULL);
+			struct timespec ts = { (time_t)s,
+					       (long)((s - (double)(time_t)s) * 1e9) };
+			size_t len, i;
+			uint8_t hdr[4];
+			int r = FR_OK;
+
+			text = text ? text + 1 : arg + strlen(arg);
+			len = strlen(text);
+			hdr[0] = (uint8_t)(len >> 24), hdr[1] = (uint8_t)(len >> 16);
+			hdr[2] = (uint8_t)(len >> 8), hdr[3] = (uint8_t)len;
+			for (i = 0; i < 4 + len && r == FR_OK; i++) {
+				r = write_all(p, i < 4 ? &hdr[i] : (uint8_t *)&text[i - 4], 1);
+				if (r == FR_OK && i + 1 < 4 + len)
+					nanosleep(&ts, NULL);
+			}
+			if (r == FR_OK)
+				out("TRICKLED %zu", i);
+			else
+				report_fail(p, "trickle", r, 0);
 		} else if (strcmp(line, "body") == 0) {
 			char *mode = strchr(arg, ' ');
 			if (mode)
@@ -470,7 +499,7 @@ static void run_script(struct probe *p)
 static void usage(void)
 {
 	fputs("usage: fr_probe -s HOST:PORT --ca FILE [--cert FILE --key FILE]\n"
-	      "                [--servername NAME] [--timeout SECS]\n"
+	      "                [--servername NAME] [--timeout SECS] [--rcvbuf BYTES]\n"
 	      "                [--hold N --seconds S [--no-hello]] < script\n",
 	      stderr);
 	exit(2);
@@ -535,6 +564,8 @@ int main(int argc, char **argv)
 			servername = v;
 		else if (strcmp(a, "--timeout") == 0)
 			g_timeout = strtod(v, NULL);
+		else if (strcmp(a, "--rcvbuf") == 0)
+			g_rcvbuf = (int)parse_ull(v);
 		else if (strcmp(a, "--hold") == 0)
 			hold = (unsigned long)parse_ull(v);
 		else if (strcmp(a, "--seconds") == 0)

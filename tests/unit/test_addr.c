@@ -1,11 +1,14 @@
 /*
  * test_addr.c - unit tests of src/core/addr.c ("HOST[:PORT]" parsing).
  */
+#include <arpa/inet.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+
+#include <sys/socket.h>
 
 #include <cmocka.h>
 
@@ -111,12 +114,69 @@ static void test_host_too_long(void **state)
 	assert_int_equal(port, 80);
 }
 
+static void test_cidr(void **state)
+{
+	struct fr_cidr c;
+	const char *why;
+	uint8_t a4[4], a6[16];
+
+	(void)state;
+	assert_int_equal(fr_cidr_parse("192.0.2.0/24", &c, &why), FR_OK);
+	assert_int_equal(c.family, AF_INET);
+	assert_int_equal(c.bits, 24);
+	inet_pton(AF_INET, "192.0.2.77", a4);
+	assert_true(fr_cidr_match(&c, AF_INET, a4));
+	inet_pton(AF_INET, "192.0.3.1", a4);
+	assert_false(fr_cidr_match(&c, AF_INET, a4));
+	/* an IPv4-mapped IPv6 peer matches as IPv4 */
+	inet_pton(AF_INET6, "::ffff:192.0.2.9", a6);
+	assert_true(fr_cidr_match(&c, AF_INET6, a6));
+	inet_pton(AF_INET6, "2001:db8::1", a6);
+	assert_false(fr_cidr_match(&c, AF_INET6, a6));
+
+	assert_int_equal(fr_cidr_parse("127.0.0.2", &c, &why), FR_OK);
+	assert_int_equal(c.bits, 32);
+	inet_pton(AF_INET, "127.0.0.2", a4);
+	assert_true(fr_cidr_match(&c, AF_INET, a4));
+	inet_pton(AF_INET, "127.0.0.1", a4);
+	assert_false(fr_cidr_match(&c, AF_INET, a4));
+
+	assert_int_equal(fr_cidr_parse("10.0.0.0/9", &c, &why), FR_OK);
+	inet_pton(AF_INET, "10.127.255.255", a4);
+	assert_true(fr_cidr_match(&c, AF_INET, a4));
+	inet_pton(AF_INET, "10.128.0.0", a4);
+	assert_false(fr_cidr_match(&c, AF_INET, a4));
+
+	assert_int_equal(fr_cidr_parse("0.0.0.0/0", &c, &why), FR_OK);
+	assert_true(fr_cidr_match(&c, AF_INET, a4));
+	assert_int_equal(fr_cidr_parse("2001:db8::/33", &c, &why), FR_OK);
+	inet_pton(AF_INET6, "2001:db8:7fff::1", a6);
+	assert_true(fr_cidr_match(&c, AF_INET6, a6));
+	inet_pton(AF_INET6, "2001:db8:8000::1", a6);
+	assert_false(fr_cidr_match(&c, AF_INET6, a6));
+	assert_false(fr_cidr_match(&c, AF_INET, a4));
+	assert_int_equal(fr_cidr_parse("::1", &c, &why), FR_OK);
+	assert_int_equal(c.bits, 128);
+
+	const char *badv[] = { "", "/8", "10.0.0.0/", "10.0.0.0/33", "::/129",
+			       "10.0.0.1/8", "10.0.0.0/8x", "10.0.0.0/-1",
+			       "10.0.0.0/ 8", "host.example", "10.0.0",
+			       "2001:db8::1/32", "10.0.0.0/08/1" };
+	for (size_t i = 0; i < sizeof(badv) / sizeof(badv[0]); i++) {
+		why = NULL;
+		if (fr_cidr_parse(badv[i], &c, &why) != FR_E_USAGE)
+			fail_msg("'%s' accepted", badv[i]);
+		assert_non_null(why);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good),
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_host_too_long),
+		cmocka_unit_test(test_cidr),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
