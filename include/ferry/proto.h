@@ -1,11 +1,13 @@
 /*
  * proto.h - protocol v1 messages: requests and responses as typed structs.
  *
- * This module is the only one that sees JSON (cJSON).  Parsers turn one
- * frame payload into a struct and close the permissive corners of cJSON
- * 1.7.15 themselves: escaped NULs, duplicate keys, trailing bytes, invalid
- * UTF-8, raw control characters, deep nesting, and integers carried as
- * doubles.  Builders append one complete frame to an fr_buf.
+ * Implemented by request.c (request parser, client builders) and
+ * response.c (server builders, response parser) over json.c, the only
+ * JSON code (cJSON never escapes src/core).  Parsers turn one frame
+ * payload into a struct and close the permissive corners of cJSON 1.7.15
+ * themselves: escaped NULs, duplicate keys, trailing bytes, invalid UTF-8,
+ * raw control characters, deep nesting, and integers carried as doubles.
+ * Builders append one complete frame to an fr_buf.
  */
 #ifndef FERRY_PROTO_H
 #define FERRY_PROTO_H
@@ -163,41 +165,5 @@ struct fr_list_builder *fr_list_new(void);
 void fr_list_free(struct fr_list_builder *lb);
 int fr_list_add(struct fr_list_builder *lb, const struct fr_entry *e);
 int fr_list_flush(struct fr_list_builder *lb, struct fr_buf *out, bool more);
-
-/* ---- ACL file (ferryd --acl) ------------------------------------------
- *
- * {"identities": {"alice": {"root": "home/alice", "perms": "rwld"}, ...}}
- * Parsed here because this module is the only one that sees JSON; the
- * server's acl.c gives it meaning.  The same strict scanner as for
- * requests applies (no duplicate keys, no escaped NUL, valid UTF-8, no
- * trailing bytes), plus: no unknown field, every root passes
- * fr_path_check and is not reserved ("" is the whole --root), perms is a
- * subset of "rwld" with no letter twice, identity names are 1 to
- * FR_IDENTITY_MAX bytes without control characters.
- */
-enum { FR_PERM_R = 1, FR_PERM_W = 2, FR_PERM_L = 4, FR_PERM_D = 8 };
-
-struct fr_acl_ident {
-	char *name;     /* certificate CN, matched byte for byte */
-	char *root;     /* relative to --root, checked by fr_path_check */
-	unsigned perms; /* FR_PERM_* bits */
-};
-
-struct fr_acl_file {
-	struct fr_acl_ident *v; /* sorted by name; owned */
-	size_t n;
-};
-
-/* Parse an ACL file's text.  FR_OK, or FR_E_USAGE / FR_E_NOMEM with one
- * line in err naming the line (syntax) or the field (meaning) at fault.
- * *out is zeroed first; free it with fr_acl_file_cleanup. */
-int fr_acl_parse(const void *text, size_t len, struct fr_acl_file *out,
-		 char *err, size_t errlen);
-
-/* The entry for identity, or NULL (borrowed from f). */
-const struct fr_acl_ident *fr_acl_find(const struct fr_acl_file *f,
-				       const char *identity);
-
-void fr_acl_file_cleanup(struct fr_acl_file *f); /* NULL is a no-op */
 
 #endif

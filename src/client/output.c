@@ -3,7 +3,7 @@
  * small string escaper of our own, human sizes and times.
  *
  * It decides nothing about what to print when; the commands do.  It never
- * uses cJSON (that stays inside proto.c).
+ * uses cJSON (that stays inside the core's json.c).
  */
 #include <errno.h>
 #include <inttypes.h>

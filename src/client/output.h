@@ -1,7 +1,7 @@
 /*
  * output.h - everything ferry prints on stdout: sha256sum-style lines,
  * one-object-per-line JSON (with its own string escaper; cJSON is kept
- * inside the core's proto.c), human sizes and times.
+ * inside the core's json.c), human sizes and times.
  *
  * Diagnostics on stderr are printed by the commands and the session; the
  * progress bar lives in progress.h.
