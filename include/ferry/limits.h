@@ -10,10 +10,14 @@
 
 #include <stdint.h>
 
-#define FR_PROTO_VERSION 1
-#define FR_VERSION_STRING "0.1.0"
-#define FR_CLIENT_ID "ferry/0.1"
-#define FR_SERVER_ID "ferryd/0.1"
+/* The highest protocol version this build speaks; hello settles on the
+ * lower of the two sides' versions (docs/PROTOCOL.md).  ALPN names the
+ * protocol family and stays "ferry/1" across versions. */
+#define FR_PROTO_VERSION 2
+#define FR_PROTO_MIN 1
+#define FR_VERSION_STRING "0.2.0"
+#define FR_CLIENT_ID "ferry/0.2"
+#define FR_SERVER_ID "ferryd/0.2"
 #define FR_ALPN "ferry/1"
 
 #define FR_DEFAULT_PORT 9533
@@ -37,6 +41,16 @@
  * --max-list-entries, and its upper bound: 1000 entries always fit one
  * response frame). */
 #define FR_LIST_ENTRIES_PER_FRAME 1000u
+
+/* Protocol 2: payload bytes of one chunk of a chunked put body (each
+ * chunk is a 4-byte big-endian length, then that many bytes; 0 ends). */
+#define FR_CHUNK_MAX (1024u * 1024u)
+
+/* Protocol 2: levels one recursive list descends below the listed
+ * directory; entries carry depth 0 .. FR_LIST_TREE_DEPTH-1 and deeper
+ * directories come "truncated" (the client lists them on their own).  It
+ * also bounds the directory descriptors one listing holds open. */
+#define FR_LIST_TREE_DEPTH 32u
 
 /* Path depth (components) accepted by default (--max-path-depth): the
  * deepest a FR_PATH_MAX path can be. */

@@ -64,7 +64,7 @@ int cmd_ls(const struct cli *cli, int argc, char **argv)
 	if (rc != FX_OK)
 		return rc;
 	memset(&r, 0, sizeof r);
-	rc = sess_send(&s, fr_req_list(sess_req(&s), rpath), "ls", rpath);
+	rc = sess_send(&s, fr_req_list(sess_req(&s), rpath, false), "ls", rpath);
 	while (rc == FX_OK) {
 		fr_response_cleanup(&r);
 		rc = sess_recv(&s, &r);

@@ -247,12 +247,14 @@ static void put_ahead(struct put_ctx *c, const char *local, const char *remote)
 	fd = open(local, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return;
+	struct fr_put_req q = {.path = remote,
+	                       .overwrite = c->o.overwrite,
+	                       .resume = c->o.resume};
+
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
-	    sess_send(c->s,
-	              fr_req_put_resume(sess_req(c->s), remote,
-	                                (uint64_t)st.st_size, NULL,
-	                                c->o.overwrite, c->o.resume),
-	              "put", remote) != FX_OK) {
+	    (q.size = (uint64_t)st.st_size,
+	     sess_send(c->s, fr_req_put(sess_req(c->s), &q), "put", remote)) !=
+	        FX_OK) {
 		close(fd);
 		return;
 	}
@@ -278,11 +280,13 @@ static void put_try(struct put_ctx *c, int fd, const char *local,
 	memset(&pre, 0, sizeof pre);
 	memset(a, 0, sizeof *a);
 	fr_sha256_reset(c->h);
+	struct fr_put_req q = {.path = remote,
+	                       .size = size,
+	                       .overwrite = c->o.overwrite,
+	                       .resume = resume};
 	rc = sent ? FX_OK
-	          : sess_send(c->s,
-	                      fr_req_put_resume(sess_req(c->s), remote, size,
-	                                        NULL, c->o.overwrite, resume),
-	                      "put", remote);
+	          : sess_send(c->s, fr_req_put(sess_req(c->s), &q), "put",
+	                      remote);
 	if (rc != FX_OK)
 		goto out;
 	/* while the server hashes what it holds, we hash our side; a local

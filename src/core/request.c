@@ -22,6 +22,7 @@ static const struct {
 } op_table[] = {
 	{"hello", FR_OP_HELLO}, {"put", FR_OP_PUT},   {"get", FR_OP_GET},
 	{"list", FR_OP_LIST},   {"stat", FR_OP_STAT}, {"delete", FR_OP_DELETE},
+	{"mkdir", FR_OP_MKDIR},
 };
 
 const char *fr_op_name(enum fr_op op)
@@ -34,6 +35,18 @@ const char *fr_op_name(enum fr_op op)
 
 /* ---- requests ----------------------------------------------------------- */
 
+/* An optional boolean member: 0 (absent, or *out set), -1 if not a bool. */
+static int opt_bool(const cJSON *root, const char *key, bool *out)
+{
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(root, key);
+	if (it == NULL)
+		return 0;
+	if (!cJSON_IsBool(it))
+		return -1;
+	*out = cJSON_IsTrue(it);
+	return 0;
+}
+
 #define REQ_FAIL(code, reason)                                                 \
 	do {                                                                   \
 		rc = (code);                                                   \
@@ -44,7 +57,7 @@ const char *fr_op_name(enum fr_op op)
 int fr_request_parse(const void *payload, size_t len, struct fr_request *req,
 		     const char **why)
 {
-	const char *dummy;
+	const char *dummy, *path_why = NULL;
 	unsigned nul = 0;
 	int rc = FR_OK;
 	cJSON *root = NULL;
@@ -75,7 +88,9 @@ int fr_request_parse(const void *payload, size_t len, struct fr_request *req,
 	if (req->op == FR_OP_UNKNOWN)
 		goto out; /* unsupported: the other fields mean nothing to us */
 
-	/* path: every op but hello requires it. */
+	/* path: every op but hello requires it.  A path that breaks the
+	 * rules is reported only after the other fields are read: the server
+	 * needs a refused put's size to skip the body that follows it. */
 	it = cJSON_GetObjectItemCaseSensitive(root, "path");
 	if (req->op != FR_OP_HELLO) {
 		if (it == NULL)
@@ -83,13 +98,15 @@ int fr_request_parse(const void *payload, size_t len, struct fr_request *req,
 		if (!cJSON_IsString(it))
 			REQ_FAIL(FR_E_BAD_REQUEST, "\"path\" must be a string");
 		if (nul & NUL_IN_PATH)
-			REQ_FAIL(FR_E_INVALID_PATH, "path contains a NUL byte");
-		if (json_copy_str(req->path, sizeof(req->path), it->valuestring))
-			REQ_FAIL(FR_E_INVALID_PATH, "path longer than 4095 bytes");
-		rc = fr_path_check(req->path, strlen(req->path), why);
-		if (rc != FR_OK)
-			goto out;
-		req->has_path = true;
+			path_why = "path contains a NUL byte";
+		else if (json_copy_str(req->path, sizeof(req->path), it->valuestring))
+			path_why = "path longer than 4095 bytes";
+		else if (fr_path_check(req->path, strlen(req->path), &path_why) == FR_OK)
+			req->has_path = true;
+		else if (path_why == NULL)
+			path_why = "invalid path";
+		if (!req->has_path)
+			req->path[0] = '\0';
 	}
 
 	switch (req->op) {
@@ -106,19 +123,34 @@ int fr_request_parse(const void *payload, size_t len, struct fr_request *req,
 			REQ_FAIL(FR_E_BAD_REQUEST, "\"client\" must be a string");
 		break;
 	case FR_OP_PUT:
-		it = cJSON_GetObjectItemCaseSensitive(root, "size");
-		if (it == NULL)
-			REQ_FAIL(FR_E_BAD_REQUEST, "put needs \"size\"");
-		switch (json_get_int(it, 0, &v)) {
-		case INT_OK:
-			break;
-		case INT_TOO_LARGE:
-			REQ_FAIL(FR_E_TOO_LARGE, "\"size\" is above 2^53-1");
-		default:
-			REQ_FAIL(FR_E_BAD_REQUEST, "\"size\" must be a non-negative integer");
+		it = cJSON_GetObjectItemCaseSensitive(root, "body");
+		if (it) {
+			if (!cJSON_IsString(it))
+				REQ_FAIL(FR_E_BAD_REQUEST, "\"body\" must be \"follows\" or \"chunked\"");
+			if (strcmp(it->valuestring, "follows") == 0)
+				req->body = FR_BODY_FOLLOWS;
+			else if (strcmp(it->valuestring, "chunked") == 0)
+				req->body = FR_BODY_CHUNKED;
+			else
+				REQ_FAIL(FR_E_BAD_REQUEST, "\"body\" must be \"follows\" or \"chunked\"");
 		}
-		req->has_size = true;
-		req->size = (uint64_t)v;
+		it = cJSON_GetObjectItemCaseSensitive(root, "size");
+		if (it == NULL && req->body != FR_BODY_CHUNKED)
+			REQ_FAIL(FR_E_BAD_REQUEST, "put needs \"size\"");
+		if (it != NULL && req->body == FR_BODY_CHUNKED)
+			REQ_FAIL(FR_E_BAD_REQUEST, "a chunked put has no \"size\"");
+		if (it) {
+			switch (json_get_int(it, 0, &v)) {
+			case INT_OK:
+				break;
+			case INT_TOO_LARGE:
+				REQ_FAIL(FR_E_TOO_LARGE, "\"size\" is above 2^53-1");
+			default:
+				REQ_FAIL(FR_E_BAD_REQUEST, "\"size\" must be a non-negative integer");
+			}
+			req->has_size = true;
+			req->size = (uint64_t)v;
+		}
 		it = cJSON_GetObjectItemCaseSensitive(root, "sha256");
 		if (it) {
 			if (!cJSON_IsString(it) ||
@@ -127,17 +159,25 @@ int fr_request_parse(const void *payload, size_t len, struct fr_request *req,
 			memcpy(req->sha256, it->valuestring, FR_SHA256_HEX);
 			req->has_sha256 = true;
 		}
-		it = cJSON_GetObjectItemCaseSensitive(root, "overwrite");
+		if (opt_bool(root, "overwrite", &req->overwrite))
+			REQ_FAIL(FR_E_BAD_REQUEST, "\"overwrite\" must be true or false");
+		if (opt_bool(root, "resume", &req->resume))
+			REQ_FAIL(FR_E_BAD_REQUEST, "\"resume\" must be true or false");
+		if (req->resume && req->body != FR_BODY_READY)
+			REQ_FAIL(FR_E_BAD_REQUEST, "a resumed put waits for \"ready\": no \"body\"");
+		it = cJSON_GetObjectItemCaseSensitive(root, "mtime");
 		if (it) {
-			if (!cJSON_IsBool(it))
-				REQ_FAIL(FR_E_BAD_REQUEST, "\"overwrite\" must be true or false");
-			req->overwrite = cJSON_IsTrue(it);
+			if (json_get_int(it, -(double)FR_SIZE_MAX, &v) != INT_OK)
+				REQ_FAIL(FR_E_BAD_REQUEST, "\"mtime\" must be an integer (seconds)");
+			req->has_mtime = true;
+			req->mtime = v;
 		}
-		it = cJSON_GetObjectItemCaseSensitive(root, "resume");
+		it = cJSON_GetObjectItemCaseSensitive(root, "mode");
 		if (it) {
-			if (!cJSON_IsBool(it))
-				REQ_FAIL(FR_E_BAD_REQUEST, "\"resume\" must be true or false");
-			req->resume = cJSON_IsTrue(it);
+			if (json_get_int(it, 0, &v) != INT_OK || v > 0777)
+				REQ_FAIL(FR_E_BAD_REQUEST, "\"mode\" must be an integer from 0 to 0777 (511)");
+			req->has_mode = true;
+			req->mode = (unsigned)v;
 		}
 		/* fall through: put may carry an offset (reserved) */
 		/* FALLTHROUGH */
@@ -157,19 +197,24 @@ int fr_request_parse(const void *payload, size_t len, struct fr_request *req,
 		}
 		break;
 	case FR_OP_STAT:
-		it = cJSON_GetObjectItemCaseSensitive(root, "sha256");
-		if (it) {
-			if (!cJSON_IsBool(it))
-				REQ_FAIL(FR_E_BAD_REQUEST, "stat \"sha256\" must be true or false");
-			req->want_sha256 = cJSON_IsTrue(it);
-		}
+		if (opt_bool(root, "sha256", &req->want_sha256))
+			REQ_FAIL(FR_E_BAD_REQUEST, "stat \"sha256\" must be true or false");
 		break;
 	case FR_OP_LIST:
+		if (opt_bool(root, "recursive", &req->recursive))
+			REQ_FAIL(FR_E_BAD_REQUEST, "\"recursive\" must be true or false");
+		break;
+	case FR_OP_MKDIR:
+		if (opt_bool(root, "parents", &req->parents))
+			REQ_FAIL(FR_E_BAD_REQUEST, "\"parents\" must be true or false");
+		break;
 	case FR_OP_DELETE:
 	case FR_OP_UNKNOWN:
 	default:
 		break;
 	}
+	if (path_why != NULL)
+		REQ_FAIL(FR_E_INVALID_PATH, path_why);
 out:
 	cJSON_Delete(root);
 	if (rc != FR_OK && *why == NULL)
@@ -196,24 +241,25 @@ int fr_req_hello(struct fr_buf *out)
 	return json_obj_emit(out, &b, FR_MAX_REQUEST);
 }
 
-int fr_req_put(struct fr_buf *out, const char *path, uint64_t size,
-	       const char *sha256, bool overwrite)
+int fr_req_put(struct fr_buf *out, const struct fr_put_req *q)
 {
-	return fr_req_put_resume(out, path, size, sha256, overwrite, false);
-}
-
-int fr_req_put_resume(struct fr_buf *out, const char *path, uint64_t size,
-		      const char *sha256, bool overwrite, bool resume)
-{
+	static const char *const bodies[] = {NULL, "follows", "chunked"};
 	struct json_obj b = json_obj_new();
-	json_add_uint(&b, "size", size);
-	if (sha256)
-		json_add_str(&b, "sha256", sha256);
-	if (overwrite)
+	if (q->body != FR_BODY_CHUNKED)
+		json_add_uint(&b, "size", q->size);
+	if (q->body == FR_BODY_FOLLOWS || q->body == FR_BODY_CHUNKED)
+		json_add_str(&b, "body", bodies[q->body]);
+	if (q->sha256)
+		json_add_str(&b, "sha256", q->sha256);
+	if (q->overwrite)
 		json_add_bool(&b, "overwrite", true);
-	if (resume)
+	if (q->resume)
 		json_add_bool(&b, "resume", true);
-	return req_with_path(out, "put", path, &b);
+	if (q->has_mtime)
+		json_add_int(&b, "mtime", q->mtime);
+	if (q->has_mode)
+		json_add_uint(&b, "mode", q->mode & 0777);
+	return req_with_path(out, "put", q->path, &b);
 }
 
 int fr_req_get(struct fr_buf *out, const char *path, uint64_t offset)
@@ -224,10 +270,20 @@ int fr_req_get(struct fr_buf *out, const char *path, uint64_t offset)
 	return req_with_path(out, "get", path, &b);
 }
 
-int fr_req_list(struct fr_buf *out, const char *path)
+int fr_req_list(struct fr_buf *out, const char *path, bool recursive)
 {
 	struct json_obj b = json_obj_new();
+	if (recursive)
+		json_add_bool(&b, "recursive", true);
 	return req_with_path(out, "list", path, &b);
+}
+
+int fr_req_mkdir(struct fr_buf *out, const char *path, bool parents)
+{
+	struct json_obj b = json_obj_new();
+	if (parents)
+		json_add_bool(&b, "parents", true);
+	return req_with_path(out, "mkdir", path, &b);
 }
 
 int fr_req_stat(struct fr_buf *out, const char *path, bool want_sha256)

@@ -25,14 +25,17 @@ int fr_resp_error(struct fr_buf *out, int err, const char *message)
 	return json_obj_emit(out, &b, FR_MAX_RESPONSE);
 }
 
-int fr_resp_ready(struct fr_buf *out, bool has_size, uint64_t size,
-		  uint64_t offset)
+int fr_resp_get_ready(struct fr_buf *out, uint64_t size, uint64_t offset,
+		      int64_t mtime, int mode)
 {
 	struct json_obj b = json_obj_new();
 	json_add_str(&b, "status", "ready");
-	if (has_size)
-		json_add_uint(&b, "size", size);
+	json_add_uint(&b, "size", size);
 	json_add_uint(&b, "offset", offset);
+	if (mode >= 0) {
+		json_add_int(&b, "mtime", mtime);
+		json_add_uint(&b, "mode", (unsigned)mode & 0777);
+	}
 	return json_obj_emit(out, &b, FR_MAX_RESPONSE);
 }
 
@@ -47,11 +50,12 @@ int fr_resp_put_ready(struct fr_buf *out, uint64_t offset,
 	return json_obj_emit(out, &b, FR_MAX_RESPONSE);
 }
 
-int fr_resp_hello(struct fr_buf *out, const char *identity, const char *perms)
+int fr_resp_hello(struct fr_buf *out, unsigned version, const char *identity,
+		  const char *perms)
 {
 	struct json_obj b = json_obj_new();
 	json_add_str(&b, "status", "ok");
-	json_add_int(&b, "version", FR_PROTO_VERSION);
+	json_add_uint(&b, "version", version);
 	json_add_str(&b, "server", FR_SERVER_ID);
 	json_add_str(&b, "identity", identity);
 	json_add_str(&b, "perms", perms);
@@ -78,7 +82,7 @@ int fr_resp_get_ok(struct fr_buf *out, const char *sha256)
 }
 
 int fr_resp_stat_ok(struct fr_buf *out, bool is_dir, uint64_t size,
-		    int64_t mtime, const char *sha256)
+		    int64_t mtime, const char *sha256, int mode)
 {
 	struct json_obj b = json_obj_new();
 	json_add_str(&b, "status", "ok");
@@ -87,10 +91,12 @@ int fr_resp_stat_ok(struct fr_buf *out, bool is_dir, uint64_t size,
 	json_add_int(&b, "mtime", mtime);
 	if (sha256)
 		json_add_str(&b, "sha256", sha256);
+	if (mode >= 0)
+		json_add_uint(&b, "mode", (unsigned)mode & 0777);
 	return json_obj_emit(out, &b, FR_MAX_RESPONSE);
 }
 
-int fr_resp_delete_ok(struct fr_buf *out)
+int fr_resp_ok(struct fr_buf *out)
 {
 	struct json_obj b = json_obj_new();
 	json_add_str(&b, "status", "ok");
@@ -126,8 +132,9 @@ void fr_list_free(struct fr_list_builder *lb)
 int fr_list_add(struct fr_list_builder *lb, const struct fr_entry *e)
 {
 	/* Names are <= 255 bytes and escape to at most 510; with the other
-	 * fields an entry prints in < 700 bytes, so 1000 entries always fit
-	 * one 1 MiB response frame. */
+	 * fields (protocol 2's mode, depth and truncated included) an entry
+	 * prints in < 800 bytes, so 1000 entries always fit one 1 MiB
+	 * response frame (test_response.c proves the worst case). */
 	if (lb->n >= FR_LIST_ENTRIES_PER_FRAME)
 		return FR_AGAIN;
 	struct json_obj b = json_obj_new();
@@ -135,6 +142,12 @@ int fr_list_add(struct fr_list_builder *lb, const struct fr_entry *e)
 	json_add_str(&b, "type", e->is_dir ? "dir" : "file");
 	json_add_uint(&b, "size", e->size);
 	json_add_int(&b, "mtime", e->mtime);
+	if (e->has_mode)
+		json_add_uint(&b, "mode", e->mode & 0777);
+	if (e->depth > 0)
+		json_add_uint(&b, "depth", e->depth);
+	if (e->truncated)
+		json_add_bool(&b, "truncated", true);
 	if (b.fail) {
 		cJSON_Delete(b.o);
 		return FR_E_NOMEM;
@@ -221,6 +234,25 @@ static int parse_entry(const cJSON *e, struct fr_entry *out)
 	if (json_get_int(mtime, -(double)FR_SIZE_MAX, &v) != INT_OK)
 		return -1;
 	out->mtime = v;
+	const cJSON *mode = cJSON_GetObjectItemCaseSensitive(e, "mode");
+	if (mode) {
+		if (json_get_int(mode, 0, &v) != INT_OK || v > 0777)
+			return -1;
+		out->has_mode = true;
+		out->mode = (unsigned)v;
+	}
+	const cJSON *depth = cJSON_GetObjectItemCaseSensitive(e, "depth");
+	if (depth) {
+		if (json_get_int(depth, 0, &v) != INT_OK || v >= FR_LIST_TREE_DEPTH)
+			return -1;
+		out->depth = (unsigned)v;
+	}
+	const cJSON *trunc = cJSON_GetObjectItemCaseSensitive(e, "truncated");
+	if (trunc) {
+		if (!cJSON_IsBool(trunc) || (cJSON_IsTrue(trunc) && !out->is_dir))
+			return -1;
+		out->truncated = cJSON_IsTrue(trunc);
+	}
 	return 0;
 }
 
@@ -341,6 +373,13 @@ int fr_response_parse(const void *payload, size_t len,
 		resp->has_mtime = true;
 		resp->mtime = v;
 	}
+	it = cJSON_GetObjectItemCaseSensitive(root, "mode");
+	if (it) {
+		if (json_get_int(it, 0, &v) != INT_OK || v > 0777)
+			RESP_FAIL("response has a bad \"mode\"");
+		resp->has_mode = true;
+		resp->mode = (unsigned)v;
+	}
 	it = cJSON_GetObjectItemCaseSensitive(root, "more");
 	if (it) {
 		if (!cJSON_IsBool(it))
@@ -352,6 +391,10 @@ int fr_response_parse(const void *payload, size_t len,
 		if (!cJSON_IsArray(it))
 			RESP_FAIL("response has a bad \"entries\"");
 		int n = cJSON_GetArraySize(it);
+		/* SECURITY: what one frame may make us allocate is bounded by
+		 * the contract, not by what a hostile server packs into 1 MiB */
+		if (n > (int)FR_LIST_ENTRIES_PER_FRAME)
+			RESP_FAIL("list frame with more than 1000 entries");
 		resp->has_entries = true;
 		if (n > 0) {
 			resp->entries = calloc((size_t)n, sizeof(*resp->entries));

@@ -92,6 +92,10 @@ static const struct flag flags[] = {
 	  "On SIGINT/SIGTERM, time allowed for requests in flight." },
 	{ "partial-ttl", "SECONDS", K_U64, F(partial_ttl), 1, FR_SIZE_MAX,
 	  "How long an interrupted upload is held for a resume." },
+	{ "protocol-max", "N", K_U64, F(protocol_max), FR_PROTO_MIN,
+	  FR_PROTO_VERSION, "Highest protocol version hello settles on "
+	  "(default: the newest). 1 makes ferryd answer as ferryd 0.1 did, "
+	  "which is how clients are tested against an old server." },
 	{ "log-format", "text|json", K_LOGFMT, F(log_format), 0, 0,
 	  "Format of the log lines on stderr. Default: text." },
 	{ "version", NULL, K_VERSION, 0, 0, 0, "Print the version and exit." },
@@ -118,6 +122,7 @@ static void defaults(struct config *cfg)
 	cfg->stall_timeout = FR_DEFAULT_STALL_TIMEOUT;
 	cfg->drain_timeout = FR_DEFAULT_DRAIN_TIMEOUT;
 	cfg->partial_ttl = FR_DEFAULT_PARTIAL_TTL;
+	cfg->protocol_max = FR_PROTO_VERSION;
 	cfg->tls_min = 13;
 	cfg->log_format = FR_LOG_TEXT;
 	cfg->listen[0] = "0.0.0.0:" STR(FR_DEFAULT_PORT);

@@ -36,6 +36,7 @@ struct config {
 	uint64_t max_path_depth;
 	uint64_t max_list_entries;
 	uint64_t partial_ttl; /* seconds an interrupted upload is held */
+	uint64_t protocol_max; /* highest version hello settles on */
 	int tls_min;    /* 12 or 13 */
 	int log_format; /* enum fr_log_format */
 };

@@ -27,6 +27,7 @@ enum conn_state {
 	CS_READ_REQUEST, /* waiting for / parsing the next request frame */
 	CS_BODY_IN,      /* the op consumes a request body (put) */
 	CS_BODY_OUT,     /* the op produces output in steps (get, list, stat) */
+	CS_DISCARD,      /* read and drop the rest of a refused put body */
 	CS_CLOSING,      /* flush what is pending, send close_notify */
 	CS_LINGER,       /* discard what the peer still sends, then close */
 };
@@ -48,6 +49,7 @@ struct conn {
 	bool counted;    /* counted in acl_conn_enter */
 	int deny;        /* --acl refused the identity: every request gets it */
 	const char *deny_why;
+	unsigned proto;  /* protocol version settled by hello (1 without) */
 	enum conn_state state;
 	int64_t fixed_deadline; /* handshake and linger: not renewed */
 	size_t run_bytes; /* moved in this turn on a worker (fair share) */
@@ -62,7 +64,9 @@ struct conn {
 	const struct op *op;
 	int64_t t_start;
 	uint64_t bytes;     /* body bytes moved, for the log */
-	uint64_t body_left; /* raw body bytes still to move on the wire */
+	uint64_t body_left; /* raw body bytes still to move on the wire (a
+			       chunked body: nonzero until its end) */
+	uint64_t discard_left; /* CS_DISCARD: bytes still to drop */
 	char sha256[FR_SHA256_HEX]; /* for the log, "" if none */
 	const char *err_msg; /* an op's static detail for its error, or NULL */
 	struct fr_sha256 *sha;

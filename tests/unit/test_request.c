@@ -170,7 +170,7 @@ static void test_req_unknown(void **state)
 	assert_string_equal(r.op_name, "frobnicate");
 	assert_false(r.has_path);
 	/* the other fields of an unknown op mean nothing, even broken ones */
-	assert_int_equal(req("{\"op\":\"mkdir\",\"path\":\"../x\",\"size\":-1}", &r), FR_OK);
+	assert_int_equal(req("{\"op\":\"rmtree\",\"path\":\"../x\",\"size\":-1}", &r), FR_OK);
 	assert_int_equal(r.op, FR_OP_UNKNOWN);
 	/* ops are case-sensitive */
 	assert_int_equal(req("{\"op\":\"PUT\",\"path\":\"a\",\"size\":1}", &r), FR_OK);
@@ -461,11 +461,13 @@ static void test_req_builders(void **state)
 	fr_buf_reset(&out);
 
 	/* builders do not judge paths; the parser applies the rules */
-	assert_int_equal(fr_req_put(&out, "d/\"q\"\\x", 1, NULL, false), FR_OK);
+	assert_int_equal(fr_req_put(&out, &(struct fr_put_req){.path = "d/\"q\"\\x", .size = 1}), FR_OK);
 	body = only_frame(&out, FR_MAX_REQUEST, &len);
 	assert_int_equal(req_n(body, len, &r), FR_E_INVALID_PATH);
 	fr_buf_reset(&out);
-	assert_int_equal(fr_req_put(&out, "d/\"q\"/\xc3\xa9", FR_SIZE_MAX, HEX_ABC, true), FR_OK);
+	assert_int_equal(fr_req_put(&out, &(struct fr_put_req){.path = "d/\"q\"/\xc3\xa9", .size = FR_SIZE_MAX,
+							       .sha256 = HEX_ABC, .overwrite = true}),
+			 FR_OK);
 	body = only_frame(&out, FR_MAX_REQUEST, &len);
 	assert_int_equal(req_n(body, len, &r), FR_OK);
 	assert_string_equal(r.path, "d/\"q\"/\xc3\xa9");
@@ -474,7 +476,7 @@ static void test_req_builders(void **state)
 	assert_true(r.overwrite);
 	fr_buf_reset(&out);
 
-	assert_int_equal(fr_req_put(&out, "a", 3000000000ull, NULL, false), FR_OK);
+	assert_int_equal(fr_req_put(&out, &(struct fr_put_req){.path = "a", .size = 3000000000ull}), FR_OK);
 	body = only_frame(&out, FR_MAX_REQUEST, &len);
 	assert_int_equal(req_n(body, len, &r), FR_OK);
 	assert_int_equal(r.size, 3000000000ull);
@@ -495,11 +497,25 @@ static void test_req_builders(void **state)
 	assert_int_equal(r.offset, 123456789012ull);
 	fr_buf_reset(&out);
 
-	assert_int_equal(fr_req_list(&out, ""), FR_OK);
+	assert_int_equal(fr_req_list(&out, "", false), FR_OK);
 	body = only_frame(&out, FR_MAX_REQUEST, &len);
 	assert_int_equal(req_n(body, len, &r), FR_OK);
 	assert_int_equal(r.op, FR_OP_LIST);
 	assert_string_equal(r.path, "");
+	assert_false(r.recursive);
+	fr_buf_reset(&out);
+	assert_int_equal(fr_req_list(&out, "t", true), FR_OK);
+	body = only_frame(&out, FR_MAX_REQUEST, &len);
+	assert_int_equal(req_n(body, len, &r), FR_OK);
+	assert_true(r.recursive);
+	fr_buf_reset(&out);
+
+	assert_int_equal(fr_req_mkdir(&out, "a/b", true), FR_OK);
+	body = only_frame(&out, FR_MAX_REQUEST, &len);
+	assert_int_equal(req_n(body, len, &r), FR_OK);
+	assert_int_equal(r.op, FR_OP_MKDIR);
+	assert_string_equal(r.path, "a/b");
+	assert_true(r.parents);
 	fr_buf_reset(&out);
 
 	assert_int_equal(fr_req_stat(&out, "f", true), FR_OK);
@@ -522,6 +538,82 @@ static void test_req_builders(void **state)
 	fr_buf_cleanup(&out);
 }
 
+/* Protocol 2: put bodies that need no "ready", mtime and mode, recursive
+ * list, mkdir; and a refused path still yields the put's size (the
+ * server needs it to skip the body that follows). */
+static void test_req_v2(void **state)
+{
+	(void)state;
+	struct fr_request r;
+	struct fr_buf out;
+	const uint8_t *body;
+	size_t len;
+
+	assert_int_equal(req("{\"op\":\"put\",\"path\":\"a\",\"size\":5,\"body\":\"follows\"}", &r), FR_OK);
+	assert_int_equal(r.body, FR_BODY_FOLLOWS);
+	assert_int_equal(req("{\"op\":\"put\",\"path\":\"a\",\"body\":\"chunked\"}", &r), FR_OK);
+	assert_int_equal(r.body, FR_BODY_CHUNKED);
+	assert_false(r.has_size);
+	assert_int_equal(req("{\"op\":\"put\",\"path\":\"a\",\"size\":5}", &r), FR_OK);
+	assert_int_equal(r.body, FR_BODY_READY);
+	expect_req("{\"op\":\"put\",\"path\":\"a\",\"size\":5,\"body\":\"now\"}", FR_E_BAD_REQUEST);
+	expect_req("{\"op\":\"put\",\"path\":\"a\",\"size\":5,\"body\":true}", FR_E_BAD_REQUEST);
+	expect_req("{\"op\":\"put\",\"path\":\"a\",\"body\":\"follows\"}", FR_E_BAD_REQUEST);
+	expect_req("{\"op\":\"put\",\"path\":\"a\",\"size\":5,\"body\":\"chunked\"}", FR_E_BAD_REQUEST);
+	expect_req("{\"op\":\"put\",\"path\":\"a\",\"size\":5,\"body\":\"follows\",\"resume\":true}",
+		   FR_E_BAD_REQUEST);
+
+	assert_int_equal(req("{\"op\":\"put\",\"path\":\"a\",\"size\":1,\"mtime\":-5,\"mode\":493}", &r), FR_OK);
+	assert_true(r.has_mtime);
+	assert_int_equal(r.mtime, -5);
+	assert_true(r.has_mode);
+	assert_int_equal(r.mode, 0755);
+	expect_req("{\"op\":\"put\",\"path\":\"a\",\"size\":1,\"mode\":512}", FR_E_BAD_REQUEST);
+	expect_req("{\"op\":\"put\",\"path\":\"a\",\"size\":1,\"mode\":-1}", FR_E_BAD_REQUEST);
+	expect_req("{\"op\":\"put\",\"path\":\"a\",\"size\":1,\"mode\":\"755\"}", FR_E_BAD_REQUEST);
+	expect_req("{\"op\":\"put\",\"path\":\"a\",\"size\":1,\"mtime\":1.5}", FR_E_BAD_REQUEST);
+
+	/* a bad path is reported after the fields that say how long the
+	 * body is; a bad field still wins (it closes the connection) */
+	assert_int_equal(req("{\"op\":\"put\",\"path\":\"../x\",\"size\":7,\"body\":\"follows\"}", &r),
+			 FR_E_INVALID_PATH);
+	assert_int_equal(r.body, FR_BODY_FOLLOWS);
+	assert_true(r.has_size);
+	assert_int_equal(r.size, 7);
+	assert_false(r.has_path);
+	expect_req("{\"op\":\"put\",\"path\":\"../x\",\"size\":\"7\"}", FR_E_BAD_REQUEST);
+
+	assert_int_equal(req("{\"op\":\"list\",\"path\":\"\",\"recursive\":true}", &r), FR_OK);
+	assert_true(r.recursive);
+	expect_req("{\"op\":\"list\",\"path\":\"\",\"recursive\":1}", FR_E_BAD_REQUEST);
+	assert_int_equal(req("{\"op\":\"mkdir\",\"path\":\"d\"}", &r), FR_OK);
+	assert_int_equal(r.op, FR_OP_MKDIR);
+	assert_false(r.parents);
+	expect_req("{\"op\":\"mkdir\"}", FR_E_BAD_REQUEST);
+	expect_req("{\"op\":\"mkdir\",\"path\":\"d\",\"parents\":\"yes\"}", FR_E_BAD_REQUEST);
+
+	/* the builder: every field round trips; chunked leaves size out */
+	fr_buf_init(&out, FR_FRAME_HDR + FR_MAX_REQUEST);
+	assert_int_equal(fr_req_put(&out, &(struct fr_put_req){.path = "p", .size = 9, .body = FR_BODY_FOLLOWS,
+							       .has_mtime = true, .mtime = 1700000000,
+							       .has_mode = true, .mode = 07755}),
+			 FR_OK);
+	body = only_frame(&out, FR_MAX_REQUEST, &len);
+	assert_int_equal(req_n(body, len, &r), FR_OK);
+	assert_int_equal(r.body, FR_BODY_FOLLOWS);
+	assert_int_equal(r.size, 9);
+	assert_int_equal(r.mtime, 1700000000);
+	assert_int_equal(r.mode, 0755); /* never more than 0777 */
+	fr_buf_reset(&out);
+	assert_int_equal(fr_req_put(&out, &(struct fr_put_req){.path = "p", .size = 9, .body = FR_BODY_CHUNKED}),
+			 FR_OK);
+	body = only_frame(&out, FR_MAX_REQUEST, &len);
+	assert_int_equal(req_n(body, len, &r), FR_OK);
+	assert_int_equal(r.body, FR_BODY_CHUNKED);
+	assert_false(r.has_size);
+	fr_buf_cleanup(&out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -538,6 +630,7 @@ int main(void)
 		cmocka_unit_test(test_req_paths),
 		cmocka_unit_test(test_req_truncated),
 		cmocka_unit_test(test_req_builders),
+		cmocka_unit_test(test_req_v2),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

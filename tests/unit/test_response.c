@@ -304,14 +304,16 @@ static void test_resume_fields(void **state)
 		    FR_E_PROTOCOL);
 
 	fr_buf_reset(&out);
-	assert_int_equal(fr_req_put_resume(&out, "a/b", 10, NULL, true, true), FR_OK);
+	assert_int_equal(fr_req_put(&out, &(struct fr_put_req){.path = "a/b", .size = 10, .overwrite = true,
+							       .resume = true}),
+			 FR_OK);
 	assert_int_equal(req_n((const char *)fr_buf_data(&out) + FR_FRAME_HDR,
 			       fr_buf_len(&out) - FR_FRAME_HDR, &q),
 			 FR_OK);
 	assert_true(q.resume);
 	assert_true(q.overwrite);
 	fr_buf_reset(&out);
-	assert_int_equal(fr_req_put(&out, "a/b", 10, NULL, false), FR_OK);
+	assert_int_equal(fr_req_put(&out, &(struct fr_put_req){.path = "a/b", .size = 10}), FR_OK);
 	assert_int_equal(req_n((const char *)fr_buf_data(&out) + FR_FRAME_HDR,
 			       fr_buf_len(&out) - FR_FRAME_HDR, &q),
 			 FR_OK);
@@ -347,22 +349,30 @@ static void test_resp_builders(void **state)
 	assert_string_equal(r.code, "internal");
 	fr_response_cleanup(&r);
 
-	assert_int_equal(fr_resp_ready(&out, false, 0, 0), FR_OK);
+	assert_int_equal(fr_resp_get_ready(&out, 0, 0, 5, -1), FR_OK);
 	parse_out(&out, &r);
 	assert_int_equal(r.status, FR_ST_READY);
-	assert_false(r.has_size);
+	assert_true(r.has_size);
 	assert_true(r.has_offset);
 	assert_int_equal(r.offset, 0);
-	assert_int_equal(fr_resp_ready(&out, true, FR_SIZE_MAX, 3000000000ull), FR_OK);
+	assert_false(r.has_mtime); /* protocol 1: no mtime, no mode */
+	assert_false(r.has_mode);
+	assert_int_equal(fr_resp_get_ready(&out, FR_SIZE_MAX, 3000000000ull, -7, 04755), FR_OK);
 	parse_out(&out, &r);
 	assert_true(r.has_size);
 	assert_int_equal(r.size, FR_SIZE_MAX);
 	assert_int_equal(r.offset, 3000000000ull);
+	assert_true(r.has_mtime);
+	assert_int_equal(r.mtime, -7);
+	assert_true(r.has_mode);
+	assert_int_equal(r.mode, 0755);
+	expect_resp("{\"status\":\"ready\",\"size\":1,\"offset\":0,\"mode\":512}", FR_E_PROTOCOL);
+	expect_resp("{\"status\":\"ready\",\"size\":1,\"offset\":0,\"mode\":\"x\"}", FR_E_PROTOCOL);
 
-	assert_int_equal(fr_resp_hello(&out, "CN with \"quotes\" \xc3\xa9", "rwld"), FR_OK);
+	assert_int_equal(fr_resp_hello(&out, 1, "CN with \"quotes\" \xc3\xa9", "rwld"), FR_OK);
 	parse_out(&out, &r);
 	assert_int_equal(r.status, FR_ST_OK);
-	assert_int_equal(r.version, FR_PROTO_VERSION);
+	assert_int_equal(r.version, 1);
 	assert_string_equal(r.server, FR_SERVER_ID);
 	assert_string_equal(r.identity, "CN with \"quotes\" \xc3\xa9");
 	assert_string_equal(r.perms, "rwld");
@@ -380,20 +390,23 @@ static void test_resp_builders(void **state)
 	assert_string_equal(r.sha256, HEX64);
 	assert_false(r.has_size);
 
-	assert_int_equal(fr_resp_stat_ok(&out, false, 3000000000ull, -86400, HEX_ABC), FR_OK);
+	assert_int_equal(fr_resp_stat_ok(&out, false, 3000000000ull, -86400, HEX_ABC, 0640), FR_OK);
 	parse_out(&out, &r);
 	assert_true(r.has_type);
 	assert_false(r.is_dir);
 	assert_int_equal(r.size, 3000000000ull);
 	assert_int_equal(r.mtime, -86400);
 	assert_string_equal(r.sha256, HEX_ABC);
-	assert_int_equal(fr_resp_stat_ok(&out, true, 4096, 1700000000, NULL), FR_OK);
+	assert_true(r.has_mode);
+	assert_int_equal(r.mode, 0640);
+	assert_int_equal(fr_resp_stat_ok(&out, true, 4096, 1700000000, NULL, -1), FR_OK);
 	parse_out(&out, &r);
+	assert_false(r.has_mode);
 	assert_true(r.is_dir);
 	assert_false(r.has_sha256);
 	assert_int_equal(r.mtime, 1700000000);
 
-	assert_int_equal(fr_resp_delete_ok(&out), FR_OK);
+	assert_int_equal(fr_resp_ok(&out), FR_OK);
 	parse_out(&out, &r);
 	assert_int_equal(r.status, FR_ST_OK);
 	assert_false(r.has_entries);
