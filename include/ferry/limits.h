@@ -78,6 +78,17 @@
  * stat with sha256 of a 100 GiB file takes about 80 s of hashing). */
 #define FR_CLIENT_IO_TIMEOUT 300u /* seconds */
 
+/* Client: connections one command may use (-j / --parallel), and the most
+ * entries one listing may bring (so a hostile server cannot keep a
+ * "more": true listing going forever). */
+#define FR_CLIENT_MAX_LANES 16u
+#define FR_CLIENT_LIST_MAX 10000000u
+
+/* Client: files up to this size are put with their body right behind the
+ * request (protocol 2, no "ready" round trip); bigger ones wait for
+ * "ready", so a refusal costs no transfer. */
+#define FR_CLIENT_EAGER_MAX (1024u * 1024u)
+
 /* I/O: file reads/writes and TLS records. */
 #define FR_IO_CHUNK (256u * 1024u)  /* bytes per file read/write */
 #define FR_TLS_RECORD 16384u
