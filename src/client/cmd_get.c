@@ -169,7 +169,32 @@ static int make_top(struct plan *p, struct top *top, const char *remote)
 	return e;
 }
 
-/* One entry of a listing. */
+/* SECURITY: the tree's shape is checked like its names, for the whole
+ * frame before anything of it is written: an entry belongs to the
+ * directory listed last at the depth above it. */
+static bool shape_ok(struct tree *t, const struct fr_response *r)
+{
+	unsigned depth = t->depth;
+	size_t i;
+
+	for (i = 0; i < r->n_entries; i++) {
+		const struct fr_entry *en = &r->entries[i];
+
+		if (en->depth > depth) {
+			cli_say("%s: protocol error while listing %s: an "
+				"entry deeper than the directory it follows",
+				engine_session(t->p->e)->where, t->remote);
+			fail(t->p, FX_CONN);
+			engine_stop(t->p->e);
+			return false;
+		}
+		depth = en->depth + (en->is_dir && !en->truncated &&
+				     engine_proto(t->p->e) >= 2);
+	}
+	return true;
+}
+
+/* One entry of a listing (its place in the tree checked by shape_ok). */
 static int entry(struct tree *t, const struct fr_entry *en, bool recursive)
 {
 	struct plan *p = t->p;
@@ -178,16 +203,6 @@ static int entry(struct tree *t, const struct fr_entry *en, bool recursive)
 	struct job *j;
 	int dfd, e;
 
-	/* SECURITY: the tree's shape is checked like its names: an entry
-	 * belongs to the directory listed last at the depth above it */
-	if (en->depth > t->depth) {
-		cli_say("%s: protocol error while listing %s: an entry "
-			"deeper than the directory it follows",
-			engine_session(p->e)->where, t->remote);
-		fail(p, FX_CONN);
-		engine_stop(p->e);
-		return FX_CONN;
-	}
 	t->depth = en->depth;
 	t->path[t->len[t->depth]] = '\0';
 	if (!join(sub, sizeof sub, t->path, en->name) ||
@@ -264,6 +279,8 @@ static int list_cb(void *arg, const char *remote,
 		fail(p, cli_refused(r, "get", remote, NULL));
 		return FX_OK;
 	}
+	if (!shape_ok(t, r))
+		return FX_CONN;
 	if (make_top(p, t->top, remote) != 0)
 		return FX_LOCAL; /* stop this listing: nowhere to write */
 	for (i = 0; i < r->n_entries; i++)
@@ -312,6 +329,26 @@ static void plan_tree(struct plan *p, const char *rpath, const char *local,
 	queue_list(p, top, rpath, "");
 }
 
+/* mkdir -p path: 0 or errno. */
+static int mkdir_p(const char *path)
+{
+	char p[PATH_MAX];
+	size_t i, n;
+
+	n = (size_t)snprintf(p, sizeof p, "%s", path);
+	if (n >= sizeof p)
+		return ENAMETOOLONG;
+	for (i = 1; i <= n; i++) {
+		if (p[i] != '/' && p[i] != '\0')
+			continue;
+		p[i] = '\0';
+		if (mkdir(p, 0777) != 0 && errno != EEXIST)
+			return errno;
+		p[i] = i < n ? '/' : '\0';
+	}
+	return 0;
+}
+
 int cmd_get(const struct cli *cli, int argc, char **argv)
 {
 	struct plan p;
@@ -352,6 +389,15 @@ int cmd_get(const struct cli *cli, int argc, char **argv)
 					 "with several REMOTEs, LOCAL ('%s') "
 					 "must be an existing directory",
 					 local);
+	}
+	/* "LOCAL/" names a directory: made if missing (with its parents) */
+	if (local && local[strlen(local) - 1] == '/' &&
+	    stat(local, &st) != 0) {
+		rc = mkdir_p(local);
+		if (rc != 0) {
+			cli_say("get: cannot make %s: %s", local, strerror(rc));
+			return FX_LOCAL;
+		}
 	}
 	if (local_signals_install() != 0) {
 		perror("ferry: sigaction");

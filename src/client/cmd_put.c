@@ -65,6 +65,21 @@ static struct job *oom(struct plan *p)
 	return NULL;
 }
 
+/* SECURITY and courtesy: a name the server's path rules refuse (control
+ * characters, a backslash, invalid UTF-8) is not sent at all: the
+ * server would answer invalid_path, and the exit status is the same. */
+static bool sendable(struct plan *p, const char *local, const char *remote)
+{
+	const char *why = NULL;
+
+	if (fr_path_check(remote, strlen(remote), &why) == FR_OK)
+		return true;
+	cli_say("put %s: not sent: a remote name cannot hold it (%s)", local,
+		why ? why : "invalid path");
+	engine_status(p->e, FX_REFUSED);
+	return false;
+}
+
 /* The next job of the tree being walked, or NULL when it is done. */
 static struct job *tree_next(struct plan *p)
 {
@@ -84,17 +99,12 @@ static struct job *tree_next(struct plan *p)
 		}
 		switch (it.kind) {
 		case WALK_FILE:
-			if (!fr_utf8_valid(remote, strlen(remote))) {
-				cli_say("put %s: the name is not valid UTF-8, "
-					"which remote paths must be: not sent",
-					local);
-				engine_status(p->e, FX_USAGE);
+			if (!sendable(p, local, remote))
 				continue;
-			}
 			j = xput_new(&p->o, local, p->top_fd, it.rel, remote);
 			return j ? j : oom(p);
 		case WALK_EMPTY_DIR:
-			if (!remote[0])
+			if (!remote[0] || !sendable(p, local, remote))
 				continue; /* the root exists */
 			j = xmkdir_new("put", remote, true);
 			return j ? j : oom(p);

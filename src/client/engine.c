@@ -284,8 +284,8 @@ static void retry_later(struct engine *e, struct lane *l, const char *cmd,
 	}
 	l->retry_at = cli_now() + backoff(l->fails);
 	if (!e->cli->quiet)
-		fprintf(stderr, "ferry: %s %s: retrying in %.1f s (%u of %u)\n",
-			cmd, what ? what : "", backoff(l->fails), l->fails,
+		cli_say("%s %s: retrying in %.1f s (%u of %u)", cmd,
+			what ? what : "", backoff(l->fails), l->fails,
 			e->retries);
 }
 
@@ -357,6 +357,22 @@ static void drop_lane(struct engine *e, struct lane *l, int err)
 	retry_later(e, l, cmd, what);
 }
 
+/* Make sure the queue says whether work is left: a source that may have
+ * more is asked for its next job now (a lane must not reconnect for a
+ * source that turns out to be done). */
+static void refill(struct engine *e)
+{
+	struct job *j;
+	bool more = false;
+
+	if (e->stop || e->rq_head || e->q_head || !e->src_more)
+		return;
+	j = e->src.next(e->src.arg, e, &more);
+	e->src_more = more || j != NULL;
+	if (j)
+		engine_push(e, j);
+}
+
 /* Connect lanes that have work to do and whose time has come. */
 static void connect_lanes(struct engine *e, double now)
 {
@@ -405,6 +421,7 @@ int engine_run(struct engine *e)
 
 	for (;;) {
 		now = cli_now();
+		refill(e);
 		connect_lanes(e, now);
 		busy = false;
 		idle_work = false;

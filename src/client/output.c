@@ -180,8 +180,12 @@ void out_sum_line(FILE *f, const char *hex, const char *path)
 	static char safe[3 * 4096 + 64];
 	const char *p;
 
-	if (isatty(fileno(f)))
-		path = out_term(safe, sizeof safe, path);
+	/* a terminal gets the name made safe to look at (out_term escapes
+	 * newlines too); a pipe gets sha256sum's format, byte for byte */
+	if (isatty(fileno(f))) {
+		fprintf(f, "%s  %s\n", hex, out_term(safe, sizeof safe, path));
+		return;
+	}
 
 	if (strpbrk(path, "\\\n\r") == NULL) {
 		fprintf(f, "%s  %s\n", hex, path);

@@ -36,8 +36,8 @@ void out_json_string(FILE *f, const char *s);
 
 /* "HEX  PATH\n" as sha256sum prints it (a name holding '\\', '\n' or '\r'
  * is escaped and the line starts with '\\', which sha256sum -c
- * understands).  On a terminal the name is also passed through out_term
- * (a pipe gets the exact bytes, for sha256sum -c). */
+ * understands).  On a terminal the name is shown through out_term
+ * instead (a pipe gets the exact bytes, for sha256sum -c). */
 void out_sum_line(FILE *f, const char *hex, const char *path);
 
 /*

@@ -387,8 +387,9 @@ static int read_request(struct conn *c)
 		r = FR_E_BAD_REQUEST;
 		why = "bad frame length";
 	}
-	if (r != FR_OK) {
-		/* log nothing of a request we refused to understand */
+	if (r == FR_E_BAD_REQUEST) {
+		/* log nothing of a request we refused to understand (an
+		 * invalid path is understood: a put's body is skipped) */
 		c->req.op = FR_OP_UNKNOWN;
 		c->req.has_path = false;
 	}
