@@ -51,6 +51,7 @@ struct xput {
 	bool resume;     /* ask for a held part (and wait for "ready") */
 	bool whole_sent; /* a previous attempt sent every byte: hex is set */
 	bool afresh;     /* the server's part was not ours: next from 0 */
+	bool reverified; /* "exists" after a lost answer: checked again */
 	bool got_ready;
 	uint64_t offset; /* where the body starts (ready's offset) */
 	uint64_t left;   /* body bytes still to send */
@@ -388,6 +389,13 @@ static int refused(struct lane *l, struct xput *x, const struct fr_response *r)
 {
 	int rc;
 
+	/* the server may still have been storing what we sent on the
+	 * connection that dropped when our stat asked: look once more */
+	if (r->err == FR_E_EXISTS && x->whole_sent && !x->reverified) {
+		x->reverified = true;
+		x->phase = PH_VERIFY;
+		return JN_AGAIN;
+	}
 	rc = sess_refused(&l->s, r, "put", x->remote,
 			  r->err == FR_E_IS_DIRECTORY
 				  ? "end REMOTE with '/' to put into that "
