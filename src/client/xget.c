@@ -215,11 +215,16 @@ static int get_raw(struct lane *l, struct job *j, const uint8_t *p, size_t n)
 	e = sink_write(&x->k, p, n);
 	if (e != 0) {
 		local_fail(x, "writing", e);
-		if (x->o->resume && x->k.partial && x->k.have > 0)
-			cli_say("get %s: kept the partial download %s (%llu "
-				"bytes) for a later --resume",
-				x->remote, x->local,
+		if (x->o->resume && x->k.partial && x->k.have > 0) {
+			const char *slash = strrchr(x->local, '/');
+
+			cli_say("get %s: kept the partial download %.*s%s "
+				"(%llu bytes): free some space and run the "
+				"same get --resume to go on",
+				x->remote, slash ? (int)(slash - x->local + 1) : 0,
+				x->local, x->k.tmp,
 				(unsigned long long)x->k.have);
+		}
 		x->discard = true;
 	}
 	return FR_OK;
