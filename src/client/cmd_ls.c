@@ -134,7 +134,8 @@ int cmd_ls(const struct cli *cli, int argc, char **argv)
 		rc = cli_merge(rc, FX_LOCAL);
 	}
 	if (rc == FX_OK) {
-		qsort(rs.v, rs.n, sizeof(*rs.v), by_name);
+		if (rs.n > 1)
+			qsort(rs.v, rs.n, sizeof(*rs.v), by_name);
 		for (i = 0; i < rs.n; i++)
 			print_row(cli, &rs.v[i]);
 	}

@@ -104,7 +104,8 @@ static int push(struct walk *w, int fd, size_t path_len)
 		free_names(v);
 		return e;
 	}
-	qsort(v->names, v->n, sizeof(*v->names), cmp);
+	if (v->n > 1)
+		qsort(v->names, v->n, sizeof(*v->names), cmp);
 	v->fd = fd;
 	v->path_len = path_len;
 	w->depth++;

@@ -391,7 +391,8 @@ static int refused(struct lane *l, struct xput *x, const struct fr_response *r)
 
 	/* the server may still have been storing what we sent on the
 	 * connection that dropped when our stat asked: look once more */
-	if (r->err == FR_E_EXISTS && x->whole_sent && !x->reverified) {
+	if (r->err == FR_E_EXISTS && x->whole_sent && x->job.tries > 0 &&
+	    !x->reverified) {
 		x->reverified = true;
 		x->phase = PH_VERIFY;
 		return JN_AGAIN;
