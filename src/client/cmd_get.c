@@ -126,6 +126,17 @@ static void queue_list(struct plan *p, struct top *top, const char *remote,
 	engine_push(p->e, j);
 }
 
+/* A local directory could not be made: say why in one line. */
+static void cannot_make(struct plan *p, const char *remote, const char *local,
+			int e)
+{
+	cli_say("get %s: cannot make %s: %s%s", remote, local, strerror(e),
+		e == ELOOP || e == ENOTDIR ? " (a symlink or a file is in the "
+					     "way: not followed)"
+					   : "");
+	fail(p, FX_LOCAL);
+}
+
 /* Make the top of an operand's copy (mode 0777 & ~umask, as mkdir
  * would), once its listing says the operand is a directory. */
 static int make_top(struct plan *p, struct top *top, const char *remote)
@@ -157,15 +168,8 @@ static int make_top(struct plan *p, struct top *top, const char *remote)
 	}
 	if (pfd >= 0)
 		close(pfd);
-	if (e != 0) {
-		cli_say("get %s: cannot make %s: %s%s", remote, top->display,
-			strerror(e),
-			e == ELOOP || e == ENOTDIR
-				? " (a symlink or a file is in the way: not "
-				  "followed)"
-				: "");
-		fail(p, FX_LOCAL);
-	}
+	if (e != 0)
+		cannot_make(p, remote, top->display, e);
 	return e;
 }
 
@@ -227,17 +231,10 @@ static int entry(struct tree *t, const struct fr_entry *en, bool recursive)
 	}
 	/* a directory: made now (empty ones too), nothing followed */
 	e = local_open_below(t->top->fd, rel, true, &dfd);
-	if (e != 0) {
-		cli_say("get %s: cannot make %s: %s%s", remote, local,
-			strerror(e),
-			e == ELOOP || e == ENOTDIR
-				? " (a symlink or a file is in the way: not "
-				  "followed)"
-				: "");
-		fail(p, FX_LOCAL);
-	} else {
+	if (e != 0)
+		cannot_make(p, remote, local, e);
+	else
 		close(dfd);
-	}
 	if (!recursive || en->truncated) {
 		queue_list(p, t->top, remote, rel);
 		return FX_OK;
@@ -403,15 +400,7 @@ int cmd_get(const struct cli *cli, int argc, char **argv)
 		perror("ferry: sigaction");
 		return FX_LOCAL;
 	}
-	p.e = engine_new(cli, p.o.parallel ? p.o.parallel : cli->parallel);
-	if (!p.e)
-		return cli_usage("get", "out of memory");
-	engine_set_retries(p.e, p.o.retries);
-	rc = engine_open(p.e);
-	if (rc == FX_OK && p.o.preserve)
-		rc = engine_need_v2(p.e, "get -p",
-				    "keeping modification times and "
-				    "executable bits");
+	rc = engine_start_xfer(cli, &p.o, "get", &p.e);
 	for (i = first; rc == FX_OK && i < first + nremote; i++) {
 		one = cli_remote("get", argv[i], rpath, sizeof rpath, NULL);
 		if (one != FX_OK) {

@@ -290,15 +290,7 @@ int cmd_put(const struct cli *cli, int argc, char **argv)
 			return cli_usage("put",
 					 "standard input ('-') needs a remote "
 					 "file name: ferry put - REMOTE");
-	p.e = engine_new(cli, p.o.parallel ? p.o.parallel : cli->parallel);
-	if (!p.e)
-		return cli_usage("put", "out of memory");
-	engine_set_retries(p.e, p.o.retries);
-	rc = engine_open(p.e);
-	if (rc == FX_OK && p.o.preserve)
-		rc = engine_need_v2(p.e, "put -p",
-				    "keeping modification times and "
-				    "executable bits");
+	rc = engine_start_xfer(cli, &p.o, "put", &p.e);
 	/* cp -r: one directory onto an existing remote directory lands
 	 * inside it, else it becomes the copy */
 	if (rc == FX_OK && p.o.recursive && !p.dir_mode &&

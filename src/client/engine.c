@@ -181,6 +181,26 @@ int engine_need_v2(const struct engine *e, const char *cmd, const char *what)
 	return FX_REFUSED;
 }
 
+int engine_start_xfer(const struct cli *cli, const struct xfer_opts *o,
+		      const char *cmd, struct engine **out)
+{
+	char what[32];
+	int rc;
+
+	*out = engine_new(cli, o->parallel ? o->parallel : cli->parallel);
+	if (!*out)
+		return cli_usage(cmd, "out of memory");
+	engine_set_retries(*out, o->retries);
+	rc = engine_open(*out);
+	if (rc == FX_OK && o->preserve) {
+		snprintf(what, sizeof what, "%s -p", cmd);
+		rc = engine_need_v2(*out, what,
+				    "keeping modification times and "
+				    "executable bits");
+	}
+	return rc;
+}
+
 static void append(struct job **head, struct job **tail, struct job *j)
 {
 	j->next = NULL;

@@ -147,6 +147,13 @@ bool engine_stopping(const struct engine *e);
 
 const struct cli *engine_cli(const struct engine *e);
 
+/* The engine of a put or get: o->parallel (or -j before the command)
+ * lanes, o->retries, the first lane connected, -p checked against the
+ * server's protocol.  FX_OK with *out (free it with engine_free even on
+ * failure), or the exit status after its line. */
+int engine_start_xfer(const struct cli *cli, const struct xfer_opts *o,
+		      const char *cmd, struct engine **out);
+
 /* Protocol-2 features a command needs: when the first lane speaks 1,
  * print "ferry: CMD: WHAT needs ferryd 0.2 (protocol 2); HOST runs SERVER
  * (protocol 1)" and return FX_REFUSED; FX_OK otherwise. */

@@ -285,40 +285,48 @@ static int deliver(struct lane *l)
 	return FR_OK;
 }
 
-/* Read until the socket is dry (or the buffer is full), dispatching as
- * frames complete. */
+/* Read until the socket is dry, dispatching after each FR_IO_CHUNK (so a
+ * body reaches its file in big writes, not one per TLS record). */
 static int receive(struct lane *l)
 {
-	size_t room, got;
+	size_t room, got, round;
+	bool dry = false;
 	uint8_t *p;
 	int r;
 
 	l->read_wants_write = false;
-	for (;;) {
-		room = LANE_IN_MAX - fr_buf_len(&l->in);
-		if (room > FR_IO_CHUNK)
-			room = FR_IO_CHUNK;
-		if (room == 0)
-			return FR_OK; /* a handler holds back: cannot happen */
-		r = fr_buf_reserve(&l->in, room, &p);
-		if (r != FR_OK)
-			return r;
-		r = sess_read(&l->s, p, room, &got);
-		if (r == FR_TLS_WANT_READ)
-			return FR_OK;
-		if (r == FR_TLS_WANT_WRITE) {
-			l->read_wants_write = true;
-			return FR_OK;
+	while (!dry) {
+		for (round = 0; round < FR_IO_CHUNK; round += got) {
+			room = LANE_IN_MAX - fr_buf_len(&l->in);
+			if (room > FR_IO_CHUNK - round)
+				room = FR_IO_CHUNK - round;
+			if (room == 0)
+				break;
+			r = fr_buf_reserve(&l->in, room, &p);
+			if (r != FR_OK)
+				return r;
+			r = sess_read(&l->s, p, room, &got);
+			if (r == FR_TLS_WANT_READ || r == FR_TLS_WANT_WRITE) {
+				l->read_wants_write = r == FR_TLS_WANT_WRITE;
+				dry = true;
+				break;
+			}
+			if (r != FR_OK) {
+				/* what came before the end is still an
+				 * answer (an error frame, then the close) */
+				int d = deliver(l);
+
+				return d != FR_OK ? d : r;
+			}
+			fr_buf_commit(&l->in, got);
+			l->rx += got;
+			l->last_io = cli_now();
 		}
-		if (r != FR_OK)
-			return r;
-		fr_buf_commit(&l->in, got);
-		l->rx += got;
-		l->last_io = cli_now();
 		r = deliver(l);
 		if (r != FR_OK)
 			return r;
 	}
+	return FR_OK;
 }
 
 int lane_pump(struct lane *l, bool readable, bool writable)

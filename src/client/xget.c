@@ -36,8 +36,8 @@ struct xget {
 	const struct xfer_opts *o;
 	char *remote, *local, *rel;
 	int top_fd; /* a tree: rel below it; -1: local as given */
-	struct sink k;
-	bool sink_open;
+	struct sink *k; /* NULL until the file is opened (memory: a queued
+			   job keeps only its names) */
 	bool discard;   /* a local failure: drop the rest of the body */
 	bool restarted; /* started again from 0 once already */
 	bool got_ready;
@@ -98,29 +98,32 @@ static int open_sink(struct xget *x, bool resume)
 	unsigned char *buf;
 	int dirfd, e;
 
+	x->k = calloc(1, sizeof(*x->k));
+	if (!x->k)
+		return ENOMEM;
 	if (to_stdout(x)) {
-		sink_stdout(&x->k);
-		x->sink_open = true;
+		sink_stdout(x->k);
 		return 0;
 	}
 	e = target_dir(x, true, &dirfd, name, sizeof name);
 	if (e == 0)
-		e = sink_open(&x->k, dirfd, name, resume);
+		e = sink_open(x->k, dirfd, name, resume);
 	else
 		dirfd = -1;
 	if (e != 0) {
 		if (dirfd >= 0)
 			close(dirfd);
+		free(x->k);
+		x->k = NULL;
 		return e;
 	}
-	x->sink_open = true;
 	fr_sha256_reset(x->h);
-	if (x->k.have == 0)
+	if (x->k->have == 0)
 		return 0;
 	buf = malloc(FR_IO_CHUNK);
 	if (!buf)
 		return ENOMEM;
-	e = sink_hash_prefix(&x->k, x->k.have, buf, FR_IO_CHUNK, hash_cb,
+	e = sink_hash_prefix(x->k, x->k->have, buf, FR_IO_CHUNK, hash_cb,
 			     x->h);
 	free(buf);
 	return e;
@@ -132,7 +135,11 @@ static int get_start(struct lane *l, struct job *j)
 	char name[FR_NAME_MAX + 1];
 	int dirfd, e, rc;
 
-	if (!x->sink_open && !to_stdout(x) && !x->o->overwrite &&
+	if (!x->h && !(x->h = fr_sha256_new())) {
+		local_fail(x, "hashing", ENOMEM);
+		return JN_DONE;
+	}
+	if (!x->k && !to_stdout(x) && !x->o->overwrite &&
 	    target_dir(x, false, &dirfd, name, sizeof name) == 0) {
 		bool there = local_exists(dirfd, name);
 
@@ -144,7 +151,7 @@ static int get_start(struct lane *l, struct job *j)
 			return JN_DONE;
 		}
 	}
-	if (!x->sink_open && x->o->resume && !to_stdout(x)) {
+	if (!x->k && x->o->resume && !to_stdout(x)) {
 		e = open_sink(x, true);
 		if (e == EWOULDBLOCK) {
 			cli_say("get %s: another ferry is downloading to %s "
@@ -158,7 +165,7 @@ static int get_start(struct lane *l, struct job *j)
 			return JN_DONE;
 		}
 	}
-	x->asked = x->sink_open ? x->k.have : 0;
+	x->asked = x->k ? x->k->have : 0;
 	rc = fr_req_get(&l->out, x->remote, x->asked);
 	if (rc != FR_OK) {
 		cli_say("get %s: cannot build the request: %s", x->remote,
@@ -189,7 +196,7 @@ static int on_ready(struct lane *l, struct xget *x, const struct fr_response *r)
 	x->has_meta = r->has_mtime && r->has_mode;
 	x->mtime = r->mtime;
 	x->mode = r->mode;
-	if (!x->sink_open) {
+	if (!x->k) {
 		e = open_sink(x, false);
 		if (e != 0) {
 			local_fail(x, "cannot create a temporary file for", e);
@@ -212,18 +219,18 @@ static int get_raw(struct lane *l, struct job *j, const uint8_t *p, size_t n)
 	if (x->discard)
 		return FR_OK;
 	fr_sha256_update(x->h, p, n);
-	e = sink_write(&x->k, p, n);
+	e = sink_write(x->k, p, n);
 	if (e != 0) {
 		local_fail(x, "writing", e);
-		if (x->o->resume && x->k.partial && x->k.have > 0) {
+		if (x->o->resume && x->k->partial && x->k->have > 0) {
 			const char *slash = strrchr(x->local, '/');
 
 			cli_say("get %s: kept the partial download %.*s%s "
 				"(%llu bytes): free some space and run the "
 				"same get --resume to go on",
 				x->remote, slash ? (int)(slash - x->local + 1) : 0,
-				x->local, x->k.tmp,
-				(unsigned long long)x->k.have);
+				x->local, x->k->tmp,
+				(unsigned long long)x->k->have);
 		}
 		x->discard = true;
 	}
@@ -234,7 +241,7 @@ static int get_raw(struct lane *l, struct job *j, const uint8_t *p, size_t n)
 static int restart(struct xget *x)
 {
 	x->restarted = true;
-	if (x->sink_open && sink_restart(&x->k) != 0) {
+	if (x->k && sink_restart(x->k) != 0) {
 		local_fail(x, "emptying the partial download of", errno);
 		return JN_DONE;
 	}
@@ -274,8 +281,8 @@ static int on_ok(struct lane *l, struct xget *x, const struct fr_response *r)
 				       "output are not the file"
 				     : "nothing was written (try again)");
 		job_status(&x->job, FX_CHECKSUM);
-		if (x->k.partial)
-			(void)sink_restart(&x->k); /* junk: never resumed */
+		if (x->k->partial)
+			(void)sink_restart(x->k); /* junk: never resumed */
 		return JN_DONE;
 	}
 	if (to_stdout(x)) {
@@ -289,7 +296,7 @@ static int on_ok(struct lane *l, struct xget *x, const struct fr_response *r)
 	mode = 0666;
 	if (x->o->preserve && x->has_meta)
 		mode |= x->mode & 0111;
-	e = sink_commit(&x->k, x->o->overwrite, mode & ~x->umask,
+	e = sink_commit(x->k, x->o->overwrite, mode & ~x->umask,
 			x->o->preserve && x->has_meta, x->mtime);
 	if (e == EEXIST) {
 		cli_say("get %s: %s exists (use --overwrite)", x->remote,
@@ -301,7 +308,8 @@ static int on_ok(struct lane *l, struct xget *x, const struct fr_response *r)
 		local_fail(x, "storing", e);
 		return JN_DONE;
 	}
-	x->sink_open = false;
+	free(x->k); /* committed and closed */
+	x->k = NULL;
 	out_transfer(cli, "get", x->local, x->remote, x->size, hex,
 		     cli_now() - x->t0);
 	progress_file_done();
@@ -354,16 +362,21 @@ static int get_body(struct lane *l, struct job *j, bool *end)
 	return FR_OK;
 }
 
+static void drop_sink(struct xget *x)
+{
+	sink_close(x->k, x->o->resume);
+	free(x->k);
+	x->k = NULL;
+}
+
 static bool get_dropped(struct job *j)
 {
 	struct xget *x = X(j);
 
 	/* what the sink holds is hashed already: ask from there */
 	x->got_ready = false;
-	if (x->discard && x->sink_open && !to_stdout(x)) {
-		sink_close(&x->k, x->o->resume);
-		x->sink_open = false;
-	}
+	if (x->discard && x->k && !to_stdout(x))
+		drop_sink(x);
 	return true;
 }
 
@@ -371,12 +384,9 @@ static void get_free(struct job *j)
 {
 	struct xget *x = X(j);
 
-	if (x->sink_open)
-		sink_close(&x->k, x->o->resume); /* a --resume partial stays */
+	if (x->k)
+		drop_sink(x); /* a --resume partial stays */
 	fr_sha256_free(x->h);
-	free(x->remote);
-	free(x->local);
-	free(x->rel);
 	free(x);
 }
 
@@ -394,25 +404,24 @@ struct job *xget_new(const struct xfer_opts *o, const char *remote,
 		     const char *local, int top_fd, const char *rel,
 		     uint64_t size)
 {
-	struct xget *x = calloc(1, sizeof(*x));
+	size_t lr = strlen(remote) + 1, ll = strlen(local) + 1;
+	size_t lt = rel ? strlen(rel) + 1 : 1;
+	struct xget *x;
 
+	/* one block: a get -r queues a job per file of the tree */
+	x = calloc(1, sizeof(*x) + lr + ll + lt);
 	if (!x)
 		return NULL;
+	x->remote = (char *)(x + 1);
+	x->local = x->remote + lr;
+	x->rel = x->local + ll;
+	memcpy(x->remote, remote, lr);
+	memcpy(x->local, local, ll);
+	memcpy(x->rel, rel ? rel : "", lt);
 	x->o = o;
 	x->top_fd = top_fd;
-	x->k.fd = -1;
-	x->k.dirfd = -1;
-	x->k.slot = -1;
-	x->remote = strdup(remote);
-	x->local = strdup(local);
-	x->rel = strdup(rel ? rel : "");
-	x->h = fr_sha256_new();
 	x->umask = cli_umask();
 	x->job.priv = x;
-	if (!x->remote || !x->local || !x->rel || !x->h) {
-		get_free(&x->job);
-		return NULL;
-	}
 	x->job.ops = &get_ops;
 	x->job.what = x->remote;
 	x->job.weight = size;
