@@ -3,7 +3,7 @@
 # the command line or FERRY_SERVER).  Installed as
 # share/bash-completion/completions/ferry.
 
-_ferry_globals='-s --server --ca --cert --key --crl --pin-sha256 --allow-open-key --json -q --quiet -h --help -V --version'
+_ferry_globals='-s --server --ca --cert --key --crl --pin-sha256 --allow-open-key -j --parallel --json -q --quiet -h --help -V --version'
 _ferry_commands='put get ls stat sum rm whoami help'
 
 # The global options given so far (to reach the same server as the user).
@@ -52,13 +52,13 @@ _ferry() {
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return 0
 		;;
-	-s | --server | --pin-sha256 | --retries)
+	-s | --server | --pin-sha256 | --retries | -j | --parallel)
 		return 0
 		;;
 	esac
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		case ${COMP_WORDS[i]} in
-		-s | --server | --ca | --cert | --key | --crl | --pin-sha256) ((i++)) ;;
+		-s | --server | --ca | --cert | --key | --crl | --pin-sha256 | -j | --parallel | --retries) ((i++)) ;;
 		-*) ;;
 		*)
 			if [[ -z $cmd ]]; then
@@ -80,7 +80,7 @@ _ferry() {
 	case $cmd in
 	put | get)
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W '--overwrite --resume --retries --help' -- "$cur"))
+			COMPREPLY=($(compgen -W '-r --recursive -p --preserve --overwrite --resume --retries -j --parallel --help' -- "$cur"))
 		elif [[ $cmd == put ]]; then
 			# local files; the last argument is remote
 			compopt -o filenames 2>/dev/null

@@ -10,7 +10,11 @@
 
 #include <stdint.h>
 
-#define FR_PROTO_VERSION 1
+/* The highest protocol version this build speaks; hello settles on the
+ * lower of the two sides' versions (docs/PROTOCOL.md).  ALPN names the
+ * protocol family and stays "ferry/1" across versions. */
+#define FR_PROTO_VERSION 2
+#define FR_PROTO_MIN 1
 #include "ferry/version.h" /* FR_VERSION_STRING, FR_CLIENT_ID, FR_SERVER_ID */
 #define FR_ALPN "ferry/1"
 
@@ -44,6 +48,16 @@
 #define FR_MAX_PATH_DEPTH 128u
 #define FR_DEFAULT_MAX_PATH_DEPTH FR_MAX_PATH_DEPTH
 
+/* Protocol 2: payload bytes of one chunk of a chunked put body (each
+ * chunk is a 4-byte big-endian length, then that many bytes; 0 ends). */
+#define FR_CHUNK_MAX (1024u * 1024u)
+
+/* Protocol 2: levels one recursive list descends below the listed
+ * directory; entries carry depth 0 .. FR_LIST_TREE_DEPTH-1 and deeper
+ * directories come "truncated" (the client lists them on their own).  It
+ * also bounds the directory descriptors one listing holds open. */
+#define FR_LIST_TREE_DEPTH 32u
+
 /* Identities: certificate CN bytes, ACL file size and entries. */
 #define FR_IDENTITY_MAX 255u
 #define FR_ACL_FILE_MAX (1024u * 1024u)
@@ -65,6 +79,17 @@
 /* The client gives up on a server that sends nothing for this long (a
  * stat with sha256 of a 100 GiB file takes about 80 s of hashing). */
 #define FR_CLIENT_IO_TIMEOUT 300u /* seconds */
+
+/* Client: connections one command may use (-j / --parallel), and the most
+ * entries one listing may bring (so a hostile server cannot keep a
+ * "more": true listing going forever). */
+#define FR_CLIENT_MAX_LANES 16u
+#define FR_CLIENT_LIST_MAX 10000000u
+
+/* Client: files up to this size are put with their body right behind the
+ * request (protocol 2, no "ready" round trip); bigger ones wait for
+ * "ready", so a refusal costs no transfer. */
+#define FR_CLIENT_EAGER_MAX (1024u * 1024u)
 
 /* I/O: file reads/writes and TLS records. */
 #define FR_IO_CHUNK (256u * 1024u)  /* bytes per file read/write */

@@ -1,11 +1,14 @@
 /*
- * proto.h - protocol v1 messages: requests and responses as typed structs.
+ * proto.h - protocol messages (versions 1 and 2, docs/PROTOCOL.md):
+ * requests and responses as typed structs.
  *
- * This module is the only one that sees JSON (cJSON).  Parsers turn one
- * frame payload into a struct and close the permissive corners of cJSON
- * 1.7.15 themselves: escaped NULs, duplicate keys, trailing bytes, invalid
- * UTF-8, raw control characters, deep nesting, and integers carried as
- * doubles.  Builders append one complete frame to an fr_buf.
+ * Implemented by request.c (request parser, client builders) and
+ * response.c (server builders, response parser) over json.c, the only
+ * JSON code (cJSON never escapes src/core).  Parsers turn one frame
+ * payload into a struct and close the permissive corners of cJSON 1.7.15
+ * themselves: escaped NULs, duplicate keys, trailing bytes, invalid UTF-8,
+ * raw control characters, deep nesting, and integers carried as doubles.
+ * Builders append one complete frame to an fr_buf.
  */
 #ifndef FERRY_PROTO_H
 #define FERRY_PROTO_H
@@ -26,6 +29,14 @@ enum fr_op {
 	FR_OP_LIST,
 	FR_OP_STAT,
 	FR_OP_DELETE,
+	FR_OP_MKDIR, /* protocol 2 */
+};
+
+/* How the body of a put travels (protocol 2; v1 knows only READY). */
+enum fr_body {
+	FR_BODY_READY = 0, /* no "body": wait for "ready", then size-K bytes */
+	FR_BODY_FOLLOWS,   /* "follows": size bytes right after the header */
+	FR_BODY_CHUNKED,   /* "chunked": no size; chunks right after it */
 };
 
 /* Name of an op ("put"); "?" for FR_OP_UNKNOWN. */
@@ -44,7 +55,14 @@ struct fr_request {
 	char sha256[FR_SHA256_HEX]; /* put: expected hash */
 	bool overwrite;   /* put */
 	bool resume;      /* put: continue a held interrupted upload */
+	enum fr_body body; /* put (v2) */
+	bool has_mtime;   /* put (v2): modification time to store */
+	int64_t mtime;
+	bool has_mode;    /* put (v2): permission bits; only 0111 is used */
+	unsigned mode;
 	bool want_sha256; /* stat: "sha256": true */
+	bool recursive;   /* list (v2): the whole subtree */
+	bool parents;     /* mkdir (v2): create missing parents, no exists */
 	bool has_version;
 	int64_t version; /* hello */
 };
@@ -60,8 +78,10 @@ struct fr_request {
  *                     duplicate key, an escaped NUL outside "path" ...
  *   FR_E_INVALID_PATH "path" breaks the path rules (including \u0000).
  *   FR_E_TOO_LARGE    an integral size or offset above FR_SIZE_MAX.
- * Fields that an op requires are checked too: put needs path and size, get,
- * list, stat and delete need path.  why (may be NULL) receives a static
+ * Fields that an op requires are checked too: put needs path and size (no
+ * size for a chunked body), get, list, stat, delete and mkdir need path.
+ * Version-2 fields are parsed whatever the connection's version; the
+ * server ignores them on a version-1 connection.  why (may be NULL) receives a static
  * one-line reason on error.
  */
 int fr_request_parse(const void *payload, size_t len, struct fr_request *req,
@@ -69,26 +89,46 @@ int fr_request_parse(const void *payload, size_t len, struct fr_request *req,
 
 /* ---- request builders (client) ---------------------------------------- */
 
+/* hello with "version": FR_PROTO_VERSION, the highest this build speaks */
 int fr_req_hello(struct fr_buf *out);
-int fr_req_put(struct fr_buf *out, const char *path, uint64_t size,
-	       const char *sha256 /* NULL: none */, bool overwrite);
-/* put with "resume": true when resume (fr_req_put is resume false) */
-int fr_req_put_resume(struct fr_buf *out, const char *path, uint64_t size,
-		      const char *sha256, bool overwrite, bool resume);
+
+/* A put request; fields as in struct fr_request.  size is left out for a
+ * chunked body, mode is masked to 0777. */
+struct fr_put_req {
+	const char *path;
+	uint64_t size;
+	const char *sha256; /* NULL: none */
+	bool overwrite;
+	bool resume;
+	enum fr_body body;
+	bool has_mtime;
+	int64_t mtime;
+	bool has_mode;
+	unsigned mode;
+};
+int fr_req_put(struct fr_buf *out, const struct fr_put_req *q);
 int fr_req_get(struct fr_buf *out, const char *path, uint64_t offset);
-int fr_req_list(struct fr_buf *out, const char *path);
+int fr_req_list(struct fr_buf *out, const char *path, bool recursive);
 int fr_req_stat(struct fr_buf *out, const char *path, bool want_sha256);
 int fr_req_delete(struct fr_buf *out, const char *path);
+int fr_req_mkdir(struct fr_buf *out, const char *path, bool parents);
 
 /* ---- responses -------------------------------------------------------- */
 
 enum fr_status { FR_ST_READY = 1, FR_ST_OK, FR_ST_ERROR };
 
 struct fr_entry {
-	char name[FR_NAME_MAX + 1];
+	char name[FR_NAME_MAX + 1]; /* one valid path component */
 	bool is_dir;
 	uint64_t size;
 	int64_t mtime; /* seconds since the epoch */
+	bool has_mode; /* v2: permission bits (0777) */
+	unsigned mode;
+	/* v2 recursive listings: levels below the listed directory (0: in
+	 * it), and whether a directory's contents were left out (too deep
+	 * for one request: list it on its own) */
+	unsigned depth;
+	bool truncated;
 };
 
 struct fr_response {
@@ -118,6 +158,8 @@ struct fr_response {
 	bool is_dir;
 	bool has_mtime;
 	int64_t mtime;
+	bool has_mode; /* v2: get ready and stat: permission bits (0777) */
+	unsigned mode;
 	/* list: entries is heap memory owned by the response */
 	bool has_entries;
 	struct fr_entry *entries;
@@ -126,7 +168,8 @@ struct fr_response {
 };
 
 /* Parse one response payload (hostile input: every field is checked for
- * type and range, list names must be single valid components).
+ * type and range, list names must be single valid components, at most
+ * FR_LIST_ENTRIES_PER_FRAME entries, depths below FR_LIST_TREE_DEPTH).
  * FR_OK or FR_E_PROTOCOL (why says what).  Free with fr_response_cleanup. */
 int fr_response_parse(const void *payload, size_t len,
 		      struct fr_response *resp, const char **why);
@@ -135,21 +178,26 @@ void fr_response_cleanup(struct fr_response *resp);
 /* ---- response builders (server) -------------------------------------- */
 
 int fr_resp_error(struct fr_buf *out, int err, const char *message);
-/* {"status":"ready","offset":K} plus "size":N when has_size */
-int fr_resp_ready(struct fr_buf *out, bool has_size, uint64_t size,
-		  uint64_t offset);
+/* get: {"status":"ready","size":N,"offset":K}, plus "mtime" and "mode" when
+ * mode >= 0 (protocol 2) */
+int fr_resp_get_ready(struct fr_buf *out, uint64_t size, uint64_t offset,
+		      int64_t mtime, int mode);
 /* put: {"status":"ready","offset":K,"prefix_sha256":HEX_K}; prefix_sha256
  * NULL omits it (a put without "resume") */
 int fr_resp_put_ready(struct fr_buf *out, uint64_t offset,
 		      const char *prefix_sha256);
-int fr_resp_hello(struct fr_buf *out, const char *identity,
+/* version: the one the connection settled on (see op_hello.c) */
+int fr_resp_hello(struct fr_buf *out, unsigned version, const char *identity,
 		  const char *perms);
 int fr_resp_put_ok(struct fr_buf *out, const char *path, uint64_t size,
 		   const char *sha256);
 int fr_resp_get_ok(struct fr_buf *out, const char *sha256);
+/* mode < 0 omits "mode" (protocol 1) */
 int fr_resp_stat_ok(struct fr_buf *out, bool is_dir, uint64_t size,
-		    int64_t mtime, const char *sha256 /* NULL: omit */);
-int fr_resp_delete_ok(struct fr_buf *out);
+		    int64_t mtime, const char *sha256 /* NULL: omit */,
+		    int mode);
+/* {"status":"ok"}: delete, mkdir */
+int fr_resp_ok(struct fr_buf *out);
 
 /*
  * Listing builder: collects entries for one frame at a time.
@@ -157,47 +205,13 @@ int fr_resp_delete_ok(struct fr_buf *out);
  *                more=true, then add the same entry again).
  *   fr_list_flush: appends {"status":"ok","entries":[...],"more":more} to
  *                out and empties the builder.
+ * An entry carries "mode" when e->has_mode, "depth" when it is not 0 and
+ * "truncated" when set.
  */
 struct fr_list_builder; /* opaque */
 struct fr_list_builder *fr_list_new(void);
 void fr_list_free(struct fr_list_builder *lb);
 int fr_list_add(struct fr_list_builder *lb, const struct fr_entry *e);
 int fr_list_flush(struct fr_list_builder *lb, struct fr_buf *out, bool more);
-
-/* ---- ACL file (ferryd --acl) ------------------------------------------
- *
- * {"identities": {"alice": {"root": "home/alice", "perms": "rwld"}, ...}}
- * Parsed here because this module is the only one that sees JSON; the
- * server's acl.c gives it meaning.  The same strict scanner as for
- * requests applies (no duplicate keys, no escaped NUL, valid UTF-8, no
- * trailing bytes), plus: no unknown field, every root passes
- * fr_path_check and is not reserved ("" is the whole --root), perms is a
- * subset of "rwld" with no letter twice, identity names are 1 to
- * FR_IDENTITY_MAX bytes without control characters.
- */
-enum { FR_PERM_R = 1, FR_PERM_W = 2, FR_PERM_L = 4, FR_PERM_D = 8 };
-
-struct fr_acl_ident {
-	char *name;     /* certificate CN, matched byte for byte */
-	char *root;     /* relative to --root, checked by fr_path_check */
-	unsigned perms; /* FR_PERM_* bits */
-};
-
-struct fr_acl_file {
-	struct fr_acl_ident *v; /* sorted by name; owned */
-	size_t n;
-};
-
-/* Parse an ACL file's text.  FR_OK, or FR_E_USAGE / FR_E_NOMEM with one
- * line in err naming the line (syntax) or the field (meaning) at fault.
- * *out is zeroed first; free it with fr_acl_file_cleanup. */
-int fr_acl_parse(const void *text, size_t len, struct fr_acl_file *out,
-		 char *err, size_t errlen);
-
-/* The entry for identity, or NULL (borrowed from f). */
-const struct fr_acl_ident *fr_acl_find(const struct fr_acl_file *f,
-				       const char *identity);
-
-void fr_acl_file_cleanup(struct fr_acl_file *f); /* NULL is a no-op */
 
 #endif

@@ -12,16 +12,50 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
+#include "ferry/limits.h"
 #include "ferry/path.h"
 
 #include "cli.h"
+#include "output.h"
+#include "progress.h"
+
+void cli_say(const char *fmt, ...)
+{
+	char line[8192], safe[3 * 8192];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	progress_clear();
+	fprintf(stderr, "ferry: %s\n", out_term(safe, sizeof safe, line));
+}
+
+int cli_parallel(const char *cmd, const char *arg, unsigned *out)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (errno || end == arg || *end || arg[0] == '-' || v < 1 ||
+	    v > FR_CLIENT_MAX_LANES)
+		return cli_usage(cmd,
+		                 "-j/--parallel wants a number from 1 to %u, "
+		                 "not '%s'",
+		                 FR_CLIENT_MAX_LANES, arg);
+	*out = (unsigned)v;
+	return FX_OK;
+}
 
 int cli_usage(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
 
+	progress_clear();
 	fprintf(stderr, "ferry: %s: ", cmd);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -86,8 +120,11 @@ int cli_xfer_opts(int argc, char **argv, struct xfer_opts *o, bool *help,
 {
 	static const struct option longopts[] = {
 	    {"overwrite", no_argument, NULL, 'o'},
-	    {"resume", no_argument, NULL, 'r'},
+	    {"resume", no_argument, NULL, 'u'},
 	    {"retries", required_argument, NULL, 'R'},
+	    {"recursive", no_argument, NULL, 'r'},
+	    {"preserve", no_argument, NULL, 'p'},
+	    {"parallel", required_argument, NULL, 'j'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -101,13 +138,23 @@ int cli_xfer_opts(int argc, char **argv, struct xfer_opts *o, bool *help,
 	*first = argc;
 	opterr = 0;
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hrpj:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			o->overwrite = true;
 			break;
-		case 'r':
+		case 'u':
 			o->resume = true;
+			break;
+		case 'r':
+			o->recursive = true;
+			break;
+		case 'p':
+			o->preserve = true;
+			break;
+		case 'j':
+			if (cli_parallel(argv[0], optarg, &o->parallel) != FX_OK)
+				return FX_USAGE;
 			break;
 		case 'R':
 			errno = 0;
@@ -129,31 +176,14 @@ int cli_xfer_opts(int argc, char **argv, struct xfer_opts *o, bool *help,
 			if (optopt == 'R')
 				return cli_usage(argv[0],
 				                 "--retries needs a number");
+			if (optopt == 'j')
+				return cli_usage(argv[0],
+				                 "-j/--parallel needs a number");
 			return bad_opt(argc, argv);
 		}
 	}
 	*first = optind;
 	return FX_OK;
-}
-
-void cli_backoff(const struct cli *cli, const char *cmd, const char *what,
-                 unsigned n, unsigned of)
-{
-	double d = 0.5;
-	struct timespec ts;
-	unsigned i;
-
-	for (i = 1; i < n && d < 30.0; i++)
-		d *= 2;
-	if (d > 30.0)
-		d = 30.0;
-	if (!cli->quiet)
-		fprintf(stderr, "ferry: %s %s: retrying in %.1f s (%u of %u)\n",
-		        cmd, what, d, n, of);
-	ts.tv_sec = (time_t)d;
-	ts.tv_nsec = (long)((d - (double)ts.tv_sec) * 1e9);
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
 }
 
 int cli_remote(const char *cmd, const char *arg, char *out, size_t n,
@@ -221,6 +251,19 @@ int cli_merge(int rc, int next)
 	if (next == FX_CONN)
 		return FX_CONN;
 	return rc != FX_OK ? rc : next;
+}
+
+unsigned cli_umask(void)
+{
+	static int cached = -1;
+	mode_t um;
+
+	if (cached < 0) {
+		um = umask(0);
+		(void)umask(um);
+		cached = (int)um;
+	}
+	return (unsigned)cached;
 }
 
 double cli_now(void)

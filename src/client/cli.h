@@ -35,6 +35,7 @@ struct cli {
 	bool json;          /* --json: one JSON object per line */
 	bool quiet;    /* -q: no progress, no success lines for put/get/rm */
 	bool progress; /* stderr is a terminal and not -q */
+	unsigned parallel; /* -j / --parallel N: connections (1..16) */
 };
 
 /* Command entry points.  argv[0] is the command name; each returns an exit
@@ -65,7 +66,10 @@ int cli_cmd_opts(int argc, char **argv, bool *overwrite, bool *help,
 struct xfer_opts {
 	bool overwrite; /* --overwrite */
 	bool resume;    /* --resume: continue an earlier interrupted run */
+	bool recursive; /* -r / --recursive: directory trees */
+	bool preserve;  /* -p / --preserve: mtime and executable bits */
 	unsigned retries; /* --retries N: reconnections after a drop */
+	unsigned parallel; /* -j N given after the command (0: not given) */
 };
 
 #define CLI_DEFAULT_RETRIES 3u
@@ -75,10 +79,15 @@ struct xfer_opts {
 int cli_xfer_opts(int argc, char **argv, struct xfer_opts *o, bool *help,
                   int *first);
 
-/* Sleep before reconnection attempt n (1, 2, ...): 0.5 s doubled each
- * time, at most 30 s.  Says so on stderr unless quiet. */
-void cli_backoff(const struct cli *cli, const char *cmd, const char *what,
-                 unsigned n, unsigned of);
+/* Print "ferry: <message>" as one line on stderr, after clearing the
+ * progress bar, with everything a terminal could take for a control
+ * sequence escaped (out_term): names come from servers and other
+ * people's directories. */
+void cli_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Parse "N" for -j / --parallel: FX_OK with *out in 1..FR_CLIENT_MAX_LANES,
+ * or FX_USAGE after saying so. */
+int cli_parallel(const char *cmd, const char *arg, unsigned *out);
 
 /* Print "ferry: CMD: <message>; see 'ferry help CMD'" and return FX_USAGE. */
 int cli_usage(const char *cmd, const char *fmt, ...)
@@ -109,6 +118,9 @@ bool cli_join(char *out, size_t n, const char *dir, const char *name);
  * failure is kept, but a connection failure (which stops the command)
  * wins. */
 int cli_merge(int rc, int next);
+
+/* The process umask (read once). */
+unsigned cli_umask(void);
 
 /* Monotonic clock in seconds. */
 double cli_now(void);

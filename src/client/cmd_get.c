@@ -1,557 +1,453 @@
 /*
- * cmd_get.c - "ferry get": download remote files over one session.
+ * cmd_get.c - "ferry get": plan downloads from the operands and run them.
  *
- * Per file: a temporary file is made next to the target, the body is
- * written to it and hashed, and only when our SHA-256 equals the server's
- * is it fsync'ed and renamed into place (RENAME_NOREPLACE unless
- * --overwrite), then the directory is fsync'ed.  On any failure, and on
- * SIGINT/SIGTERM/SIGHUP, the temporary file is removed: no partial file ever
- * carries the final name.  It does not download directories nor resume.
+ * Does: settle where each REMOTE goes (cp -r rules, as put), then for a
+ * plain get one job per file, and for get -r one listing per operand
+ * (recursive on a protocol-2 server, one directory at a time on an older
+ * one) whose entries become directories made at once and get jobs queued
+ * behind them.  Below a tree's top nothing is ever followed: directories
+ * are made and opened one component at a time with O_NOFOLLOW, so a
+ * symlink planted in LOCAL stops the files below it instead of
+ * redirecting them.
+ * SECURITY: every name a listing brings is one valid path component
+ * (response.c refuses the whole frame otherwise: exit 3, nothing written
+ * for it), and the tree structure is checked here (an entry deeper than
+ * the directory it follows is a protocol failure): a server never chooses
+ * where the client writes.
+ * Does not: transfer anything itself (xget.c does).
  */
-#define _GNU_SOURCE /* mkostemp, renameat2 */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "ferry/err.h"
-#include "ferry/hash.h"
 #include "ferry/limits.h"
 
 #include "cli.h"
+#include "engine.h"
+#include "local.h"
 #include "output.h"
-#include "progress.h"
-#include "session.h"
+#include "xfer.h"
 
-/* The temporary file in flight, for the signal handler. */
-static char g_tmp[PATH_MAX];
-static volatile sig_atomic_t g_tmp_live;
-static volatile sig_atomic_t g_tmp_keep; /* --resume: keep it for later */
+/* The local top of one get -r operand: made when its listing shows a
+ * directory (a file operand is fetched as a file instead). */
+struct top {
+	int fd;        /* -1 until made */
+	char *parent;  /* into this existing directory ... */
+	char *base;    /* ... under this name; parent NULL: base is the
+			  path of the copy itself ("" parent and base: the
+			  root's contents straight into LOCAL) */
+	char *display; /* what output lines start with */
+};
 
-static void on_signal(int sig)
+/* One listing of a tree: the remote directory it lists, where that lands
+ * below the top, and the stack of directory names the depths of its
+ * entries refer to. */
+struct tree {
+	struct tree *next; /* all trees of the command, freed at the end */
+	struct plan *p;
+	struct top *top;   /* shared by the listings of one operand */
+	char *remote;      /* the listed directory */
+	char *rel;         /* where it lands below the top ("" = the top) */
+	unsigned depth;
+	size_t len[FR_LIST_TREE_DEPTH]; /* of path at each depth */
+	char path[FR_PATH_MAX + 1]; /* the current directory, below remote */
+};
+
+#define MAX_TOPS 256
+
+struct plan {
+	const struct cli *cli;
+	struct xfer_opts o;
+	struct engine *e;
+	struct tree *trees;
+	struct top tops[MAX_TOPS];
+	size_t n_tops;
+};
+
+static bool join(char *out, size_t n, const char *a, const char *b)
 {
-	/* Only async-signal-safe calls: unlink, then die of the same signal
-	 * (SA_RESETHAND restored the default action). */
-	if (g_tmp_live && !g_tmp_keep)
-		(void)unlink(g_tmp);
-	(void)raise(sig);
+	if (!*b)
+		return (size_t)snprintf(out, n, "%s", a) < n;
+	if (!*a)
+		return (size_t)snprintf(out, n, "%s", b) < n;
+	return cli_join(out, n, a, b);
 }
 
-static int install_handlers(void)
+static void fail(struct plan *p, int rc)
 {
-	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
-	struct sigaction sa, old;
-	size_t i;
+	engine_status(p->e, rc);
+}
 
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	sa.sa_flags = SA_RESETHAND | SA_NODEFER;
-	if (sigemptyset(&sa.sa_mask) < 0)
-		return -1;
-	for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
-		if (sigaction(sigs[i], NULL, &old) < 0)
-			return -1;
-		if (old.sa_handler == SIG_IGN) /* nohup: leave it ignored */
-			continue;
-		if (sigaction(sigs[i], &sa, NULL) < 0)
-			return -1;
+static struct tree *tree_new(struct plan *p, struct top *top,
+			     const char *remote, const char *rel)
+{
+	struct tree *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->p = p;
+	t->top = top;
+	t->remote = strdup(remote);
+	t->rel = strdup(rel);
+	if (!t->remote || !t->rel) {
+		free(t->remote);
+		free(t->rel);
+		free(t);
+		return NULL;
 	}
-	return 0;
+	t->next = p->trees;
+	p->trees = t;
+	return t;
 }
 
-/* Block the signals above around changes of g_tmp, so the handler never
- * sees a half-written name. */
-static void block_signals(bool block, sigset_t *old)
-{
-	sigset_t set;
+static int list_cb(void *arg, const char *remote,
+		   const struct fr_response *r, int rc);
 
-	if (!block) {
-		(void)sigprocmask(SIG_SETMASK, old, NULL);
+/* Queue the listing of remote directory remote, landing at rel. */
+static void queue_list(struct plan *p, struct top *top, const char *remote,
+		       const char *rel)
+{
+	struct tree *t = tree_new(p, top, remote, rel);
+	struct job *j = t ? xlist_new("get", remote, true, true, list_cb, t)
+			  : NULL;
+
+	if (!j) {
+		cli_say("get %s: out of memory", remote);
+		fail(p, FX_LOCAL);
+		engine_stop(p->e);
 		return;
 	}
-	(void)sigemptyset(&set);
-	(void)sigaddset(&set, SIGINT);
-	(void)sigaddset(&set, SIGTERM);
-	(void)sigaddset(&set, SIGHUP);
-	(void)sigprocmask(SIG_BLOCK, &set, old);
+	engine_push(p->e, j);
 }
 
-/* Open and lock ".NAME.ferry-partial" in dir (mode 0600), emptied unless
- * keep.  -1 with errno on failure (EWOULDBLOCK: another ferry holds it). */
-static int make_temp(const char *dir, const char *name, bool keep)
+/* A local directory could not be made: say why in one line. */
+static void cannot_make(struct plan *p, const char *remote, const char *local,
+			int e)
 {
-	sigset_t old;
-	int fd = -1, w, e;
+	cli_say("get %s: cannot make %s: %s%s", remote, local, strerror(e),
+		e == ELOOP || e == ENOTDIR ? " (a symlink or a file is in the "
+					     "way: not followed)"
+					   : "");
+	fail(p, FX_LOCAL);
+}
 
-	block_signals(true, &old);
-	g_tmp_keep = keep;
-	w = snprintf(g_tmp, sizeof g_tmp, "%s/.%.200s.ferry-partial", dir,
-	             name);
-	if (w < 0 || (size_t)w >= sizeof g_tmp) {
-		errno = ENAMETOOLONG;
-	} else {
-		fd = open(g_tmp, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
-		          0600);
-		if (fd >= 0 && (flock(fd, LOCK_EX | LOCK_NB) < 0 ||
-		                (!keep && ftruncate(fd, 0) < 0))) {
+/* Make the top of an operand's copy (mode 0777 & ~umask, as mkdir
+ * would), once its listing says the operand is a directory. */
+static int make_top(struct plan *p, struct top *top, const char *remote)
+{
+	int pfd = -1, e = 0;
+
+	if (top->fd >= 0)
+		return 0;
+	if (!top->parent) {
+		if (mkdir(top->base, 0777) < 0 && errno != EEXIST)
 			e = errno;
-			close(fd);
-			fd = -1;
-			errno = e;
-		}
-		if (fd >= 0)
-			g_tmp_live = 1;
+		else if ((top->fd = open(top->base, O_RDONLY | O_DIRECTORY |
+							    O_CLOEXEC)) < 0)
+			e = errno;
+	} else if ((pfd = open(top->parent,
+			       O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		e = errno;
+	} else if (!top->base[0]) {
+		top->fd = pfd;
+		pfd = -1;
+	} else if (mkdirat(pfd, top->base, 0777) < 0 && errno != EEXIST) {
+		e = errno;
+	} else if ((top->fd = openat(pfd, top->base,
+				     O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+					     O_CLOEXEC)) < 0) {
+		/* SECURITY: not even the top is reached through a symlink
+		 * that stands where the copy goes */
+		e = errno;
 	}
-	block_signals(false, &old);
-	return fd;
+	if (pfd >= 0)
+		close(pfd);
+	if (e != 0)
+		cannot_make(p, remote, top->display, e);
+	return e;
 }
 
-/* Forget the temporary file; remove it unless it is kept for --resume and
- * holds something. */
-static void drop_temp(bool keep)
+/* SECURITY: the tree's shape is checked like its names, for the whole
+ * frame before anything of it is written: an entry belongs to the
+ * directory listed last at the depth above it. */
+static bool shape_ok(struct tree *t, const struct fr_response *r)
 {
-	struct stat st;
+	unsigned depth = t->depth;
+	size_t i;
 
-	if (g_tmp_live && (!keep || lstat(g_tmp, &st) < 0 || st.st_size == 0))
-		(void)unlink(g_tmp);
-	g_tmp_live = 0;
+	for (i = 0; i < r->n_entries; i++) {
+		const struct fr_entry *en = &r->entries[i];
+
+		if (en->depth > depth) {
+			cli_say("%s: protocol error while listing %s: an "
+				"entry deeper than the directory it follows",
+				engine_session(t->p->e)->where, t->remote);
+			fail(t->p, FX_CONN);
+			engine_stop(t->p->e);
+			return false;
+		}
+		depth = en->depth + (en->is_dir && !en->truncated &&
+				     engine_proto(t->p->e) >= 2);
+	}
+	return true;
 }
 
-struct get_ctx {
-	const struct cli *cli;
-	struct session *s;
-	struct xfer_opts o;
-	mode_t mode; /* 0666 & ~umask */
-	unsigned char *buf;
-	struct fr_sha256 *h;
-	char hex[FR_SHA256_HEX]; /* of the last file written */
-	uint64_t size;
-};
-
-/* Where a file goes: path (as printed), its directory and its name. */
-struct dest {
-	char path[PATH_MAX];
-	char dir[PATH_MAX];
-	char name[FR_NAME_MAX + 1];
-};
-
-static int write_all(int fd, const unsigned char *p, size_t n)
+/* One entry of a listing (its place in the tree checked by shape_ok). */
+static int entry(struct tree *t, const struct fr_entry *en, bool recursive)
 {
-	ssize_t w;
+	struct plan *p = t->p;
+	char sub[FR_PATH_MAX + 1], rel[FR_PATH_MAX + 1];
+	char remote[FR_PATH_MAX + 2], local[PATH_MAX + FR_PATH_MAX + 2];
+	struct job *j;
+	int dfd, e;
 
-	while (n > 0) {
-		w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-/* Receive size body bytes into fd, hashing them. */
-static int recv_body(struct get_ctx *c, int fd, const char *remote,
-                     const struct dest *d, uint64_t size, uint64_t offset)
-{
-	struct progress pg;
-	char doing[FR_PATH_MAX + 32];
-	uint64_t left = size - offset;
-	size_t got, want, n;
-	int rc = FR_OK;
-
-	progress_start(&pg, c->cli->progress, d->path, size);
-	if (offset > 0)
-		progress_resume(&pg, offset);
-	while (left > 0) {
-		/* fill the buffer: one file write per FR_IO_CHUNK, not one per
-		 * TLS record */
-		want = left < FR_IO_CHUNK ? (size_t)left : FR_IO_CHUNK;
-		for (got = 0; got < want; got += n) {
-			rc = sess_read_body(c->s, c->buf + got, want - got, &n);
-			if (rc != FR_OK)
-				break;
-		}
-		if (rc != FR_OK) {
-			progress_end(&pg);
-			snprintf(doing, sizeof doing, "receiving %s", remote);
-			return sess_lost(c->s, rc, doing);
-		}
-		fr_sha256_update(c->h, c->buf, got);
-		if (write_all(fd, c->buf, got) < 0) {
-			progress_end(&pg);
-			fprintf(stderr, "ferry: get %s: writing %s: %s\n",
-			        remote, d->path, strerror(errno));
-			/* The rest of the body is not worth fetching. */
-			sess_abort(c->s);
-			return FX_LOCAL;
-		}
-		left -= got;
-		progress_add(&pg, got);
-	}
-	progress_end(&pg);
-	return FX_OK;
-}
-
-/* fsync, rename into place, fsync the directory. */
-static int commit(struct get_ctx *c, int *fd, const char *remote,
-                  const struct dest *d)
-{
-	int dfd = -1, rc = FX_LOCAL, r;
-	const char *step = "fsync";
-
-	if (fchmod(*fd, c->mode) < 0 || fsync(*fd) < 0)
-		goto fail;
-	r = close(*fd);
-	*fd = -1;
-	if (r < 0)
-		goto fail;
-	step = "rename";
-	if (c->o.overwrite) {
-		r = rename(g_tmp, d->path);
-	} else {
-		r = renameat2(AT_FDCWD, g_tmp, AT_FDCWD, d->path,
-		              RENAME_NOREPLACE);
-		if (r < 0 && (errno == EINVAL || errno == ENOSYS)) {
-			/* A file system without RENAME_NOREPLACE: link(2)
-			 * never replaces either. */
-			r = link(g_tmp, d->path);
-			if (r == 0)
-				(void)unlink(g_tmp);
-		}
-	}
-	if (r < 0) {
-		if (errno == EEXIST) {
-			fprintf(stderr,
-			        "ferry: get %s: %s exists (use "
-			        "--overwrite)\n",
-			        remote, d->path);
-			return FX_LOCAL;
-		}
-		goto fail;
-	}
-	g_tmp_live = 0;
-	step = "fsync directory";
-	dfd = open(d->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0 || fsync(dfd) < 0)
-		goto fail;
-	rc = FX_OK;
-	goto out;
-fail:
-	fprintf(stderr, "ferry: get %s: %s %s: %s\n", remote, step, d->path,
-	        strerror(errno));
-out:
-	if (dfd >= 0)
-		close(dfd);
-	return rc;
-}
-
-/* Hash the first k bytes of fd into c->h (reset first) and leave the
- * position at k.  0 or an errno value. */
-static int hash_prefix(struct get_ctx *c, int fd, uint64_t k)
-{
-	uint64_t left = k;
-	ssize_t n;
-
-	fr_sha256_reset(c->h);
-	if (lseek(fd, 0, SEEK_SET) < 0)
-		return errno;
-	while (left > 0) {
-		n = read(fd, c->buf, left < FR_IO_CHUNK ? left : FR_IO_CHUNK);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? errno : EIO;
-		fr_sha256_update(c->h, c->buf, (size_t)n);
-		left -= (uint64_t)n;
-	}
-	return 0;
-}
-
-/* The outcome of one attempt (as in cmd_put.c). */
-struct attempt {
-	int rc;
-	bool retry;   /* reconnect and continue from what the file holds */
-	bool restart; /* reconnect and start again from 0 */
-};
-
-static void get_try(struct get_ctx *c, const char *remote, const struct dest *d,
-                    int *fd, struct attempt *a)
-{
-	struct fr_response r;
-	struct stat st;
-	char hex[FR_SHA256_HEX];
-	uint64_t size, have;
-	int rc, e = 0;
-
-	memset(&r, 0, sizeof r);
-	memset(a, 0, sizeof *a);
-	if (fstat(*fd, &st) < 0 ||
-	    (e = hash_prefix(c, *fd, (uint64_t)st.st_size))) {
-		fprintf(stderr, "ferry: get %s: reading %s: %s\n", remote,
-		        g_tmp, strerror(e ? e : errno));
-		rc = FX_LOCAL;
-		goto out;
-	}
-	have = (uint64_t)st.st_size;
-
-	rc = sess_send(c->s, fr_req_get(sess_req(c->s), remote, have), "get",
-	               remote);
-	if (rc != FX_OK)
-		goto out;
-	rc = sess_recv(c->s, &r);
-	if (rc != FX_OK)
-		goto out;
-	if (r.status == FR_ST_ERROR && have > 0 && r.err == FR_E_BAD_REQUEST) {
-		/* our partial is longer than the file is now */
-		fprintf(stderr,
-		        "ferry: get %s: the partial download %s is longer "
-		        "than the remote file; starting again from 0\n",
-		        remote, g_tmp);
-		a->restart = true;
-		rc = FX_CONN;
-		goto out;
-	}
-	if (r.status == FR_ST_ERROR) {
-		rc = sess_refused(c->s, &r, "get", remote,
-		                  r.err == FR_E_IS_DIRECTORY
-		                      ? "ferry 0.1 downloads files, not "
-		                        "directories"
-		                      : NULL);
-		goto out;
-	}
-	if (r.status != FR_ST_READY) {
-		rc = sess_unexpected(c->s, &r, "get");
-		goto out;
-	}
-	if (!r.has_size || (r.has_offset ? r.offset : 0) != have ||
-	    r.size < have) {
-		c->s->why = r.has_size ? "the server started at another offset"
-		                       : "\"ready\" without a size";
-		rc = sess_lost(c->s, FR_E_PROTOCOL, "starting the download");
-		goto out;
-	}
-	size = r.size;
-
-	rc = recv_body(c, *fd, remote, d, size, have);
-	if (rc != FX_OK)
-		goto out;
-	fr_sha256_final_hex(c->h, hex);
-
-	fr_response_cleanup(&r);
-	rc = sess_recv_final(c->s, &r, "get", remote, "finishing the download");
-	if (rc != FX_OK)
-		goto out;
-	if (strcmp(r.sha256, hex) != 0 && have > 0) {
-		fprintf(stderr,
-		        "ferry: get %s: the file changed on the server "
-		        "since the partial download (SHA-256 %s, the "
-		        "server has %s); discarding it and downloading "
-		        "again from 0\n",
-		        remote, hex, r.sha256);
-		a->restart = true;
-		rc = FX_CHECKSUM;
-		goto out;
-	}
-	if (strcmp(r.sha256, hex) != 0) {
-		fprintf(stderr,
-		        "ferry: get %s: checksum mismatch: received %s, "
-		        "the server has %s; %s was not written (try "
-		        "again)\n",
-		        remote, hex, r.sha256, d->path);
-		rc = FX_CHECKSUM;
-		if (ftruncate(*fd, 0) < 0)
-			rc = FX_LOCAL;
-		goto out;
-	}
-	rc = commit(c, fd, remote, d);
-	if (rc == FX_OK)
-		memcpy(c->hex, hex, sizeof hex);
-	c->size = size;
-out:
-	if (rc == FX_CONN && c->s->dead && !a->restart)
-		a->retry = true;
-	a->rc = rc;
-	fr_response_cleanup(&r);
-}
-
-static int get_one(struct get_ctx *c, const char *remote, const struct dest *d)
-{
-	struct attempt a;
-	struct stat st;
-	double t0 = cli_now();
-	bool restarted = false;
-	unsigned n = 0;
-	int fd = -1, rc;
-
-	if (!c->o.overwrite && lstat(d->path, &st) == 0) {
-		fprintf(stderr, "ferry: get %s: %s exists (use --overwrite)\n",
-		        remote, d->path);
-		return FX_LOCAL;
-	}
-	/* The temporary file first: a local failure then costs no transfer. */
-	fd = make_temp(d->dir, d->name, c->o.resume);
-	if (fd < 0) {
-		if (errno == EWOULDBLOCK)
-			fprintf(stderr,
-			        "ferry: get %s: another ferry is downloading "
-			        "to %s (wait for it to finish)\n",
-			        remote, d->path);
-		else
-			fprintf(stderr,
-			        "ferry: get %s: cannot create a temporary "
-			        "file in %s: %s\n",
-			        remote, d->dir, strerror(errno));
-		return FX_LOCAL;
-	}
-
-	for (;;) {
-		get_try(c, remote, d, &fd, &a);
-		rc = a.rc;
-		if (a.restart && !restarted) {
-			restarted = true;
-			if (ftruncate(fd, 0) < 0) {
-				fprintf(stderr, "ferry: get %s: %s: %s\n",
-				        remote, g_tmp, strerror(errno));
-				rc = FX_LOCAL;
-				break;
-			}
-		} else if (a.retry && n < c->o.retries) {
-			cli_backoff(c->cli, "get", remote, ++n, c->o.retries);
-		} else {
-			break;
-		}
-		sess_close(c->s);
-		while (sess_open(c->s, c->cli) != FX_OK) {
-			if (n >= c->o.retries) {
-				rc = FX_CONN;
-				goto out;
-			}
-			cli_backoff(c->cli, "get", remote, ++n, c->o.retries);
-		}
-	}
-	if (rc == FX_OK)
-		out_transfer(c->cli, "get", d->path, remote, c->size, c->hex,
-		             cli_now() - t0);
-out:
-	if (fd >= 0)
-		close(fd);
-	/* keep what we have for a later --resume run, unless it is junk */
-	drop_temp(c->o.resume && rc != FX_OK && rc != FX_CHECKSUM);
-	return rc;
-}
-
-/* Fill d for remote path rpath; local is the LOCAL operand or NULL. */
-static int plan(struct dest *d, const char *rpath, const char *local,
-                bool local_is_dir)
-{
-	char base[FR_NAME_MAX + 1];
-	const char *slash;
-	size_t dl;
-
-	memset(d, 0, sizeof *d);
-	cli_basename(rpath, base, sizeof base);
-	if (local_is_dir) {
-		if (!base[0])
-			return cli_usage("get",
-			                 "'/' is the root directory, not "
-			                 "a file");
-		if (!cli_join(d->path, sizeof d->path, local ? local : "",
-		              base))
-			return cli_usage("get", "local path too long");
-		snprintf(d->dir, sizeof d->dir, "%s",
-		         local && *local ? local : ".");
-		memcpy(d->name, base, sizeof base);
+	t->depth = en->depth;
+	t->path[t->len[t->depth]] = '\0';
+	if (!join(sub, sizeof sub, t->path, en->name) ||
+	    !join(rel, sizeof rel, t->rel, sub) ||
+	    !join(remote, sizeof remote, t->remote, sub) ||
+	    strlen(remote) > FR_PATH_MAX ||
+	    !join(local, sizeof local, t->top->display, rel)) {
+		cli_say("get %s/%s: the path is too long: not written",
+			t->remote, en->name);
+		fail(p, FX_LOCAL);
 		return FX_OK;
 	}
-	if (snprintf(d->path, sizeof d->path, "%s", local) >=
-	    (int)sizeof d->path)
-		return cli_usage("get", "local path too long");
-	slash = strrchr(local, '/');
-	dl = slash ? (size_t)(slash - local) : 0;
-	if (!slash)
-		snprintf(d->dir, sizeof d->dir, ".");
-	else if (dl == 0)
-		snprintf(d->dir, sizeof d->dir, "/");
+	if (!en->is_dir) {
+		j = xget_new(&p->o, remote, local, t->top->fd, rel, en->size);
+		if (!j) {
+			cli_say("get %s: out of memory", remote);
+			fail(p, FX_LOCAL);
+			return FX_LOCAL;
+		}
+		engine_push(p->e, j);
+		return FX_OK;
+	}
+	/* a directory: made now (empty ones too), nothing followed */
+	e = local_open_below(t->top->fd, rel, true, &dfd);
+	if (e != 0)
+		cannot_make(p, remote, local, e);
 	else
-		snprintf(d->dir, sizeof d->dir, "%.*s", (int)dl, local);
-	snprintf(d->name, sizeof d->name, "%s", slash ? slash + 1 : local);
+		close(dfd);
+	if (!recursive || en->truncated) {
+		queue_list(p, t->top, remote, rel);
+		return FX_OK;
+	}
+	if (en->depth + 1 >= FR_LIST_TREE_DEPTH)
+		return FX_OK; /* cannot happen: it came truncated */
+	t->depth = en->depth + 1;
+	t->len[t->depth] = strlen(sub);
+	memcpy(t->path, sub, strlen(sub) + 1);
 	return FX_OK;
+}
+
+static int list_cb(void *arg, const char *remote,
+		   const struct fr_response *r, int rc)
+{
+	struct tree *t = arg;
+	struct plan *p = t->p;
+	struct job *j;
+	size_t i;
+
+	if (!r) {
+		/* the end of the listing (an empty directory too) */
+		if (rc == FX_OK)
+			(void)make_top(p, t->top, remote);
+		return FX_OK;
+	}
+	if (r->status == FR_ST_ERROR) {
+		if (r->err == FR_E_NOT_DIRECTORY && !t->rel[0] &&
+		    t->top->fd < 0) {
+			/* the operand is a file: get it, as cp -r would */
+			j = xget_new(&p->o, remote, t->top->display, -1, NULL,
+				     0);
+			if (j)
+				engine_push(p->e, j);
+			else
+				fail(p, FX_LOCAL);
+			return FX_OK;
+		}
+		fail(p, cli_refused(r, "get", remote, NULL));
+		return FX_OK;
+	}
+	if (!shape_ok(t, r))
+		return FX_CONN;
+	if (make_top(p, t->top, remote) != 0)
+		return FX_LOCAL; /* stop this listing: nowhere to write */
+	for (i = 0; i < r->n_entries; i++)
+		if (entry(t, &r->entries[i], engine_proto(p->e) >= 2) != FX_OK)
+			return FX_CONN;
+	return FX_OK;
+}
+
+/* get -r of one operand rpath; local_is_dir: into LOCAL, else LOCAL is
+ * the copy. */
+static void plan_tree(struct plan *p, const char *rpath, const char *local,
+		      bool local_is_dir)
+{
+	char base[FR_NAME_MAX + 1], display[PATH_MAX];
+	struct top *top;
+
+	if (p->n_tops >= MAX_TOPS) {
+		fail(p, cli_usage("get", "more than %u REMOTE trees",
+				  MAX_TOPS));
+		return;
+	}
+	cli_basename(rpath, base, sizeof base);
+	if (!local_is_dir)
+		snprintf(display, sizeof display, "%s", local);
+	else if (!base[0])
+		snprintf(display, sizeof display, "%s",
+			 local && *local ? local : ".");
+	else if (!join(display, sizeof display, local ? local : "", base)) {
+		fail(p, cli_usage("get", "local path too long"));
+		return;
+	}
+	top = &p->tops[p->n_tops];
+	top->fd = -1;
+	top->display = strdup(display);
+	top->base = strdup(local_is_dir ? base : display);
+	top->parent = local_is_dir ? strdup(local && *local ? local : ".")
+				   : NULL;
+	if (!top->display || !top->base || (local_is_dir && !top->parent)) {
+		free(top->display);
+		free(top->base);
+		free(top->parent);
+		fail(p, cli_usage("get", "out of memory"));
+		return;
+	}
+	p->n_tops++;
+	queue_list(p, top, rpath, "");
+}
+
+/* mkdir -p path: 0 or errno. */
+static int mkdir_p(const char *path)
+{
+	char p[PATH_MAX];
+	size_t i, n;
+
+	n = (size_t)snprintf(p, sizeof p, "%s", path);
+	if (n >= sizeof p)
+		return ENAMETOOLONG;
+	for (i = 1; i <= n; i++) {
+		if (p[i] != '/' && p[i] != '\0')
+			continue;
+		p[i] = '\0';
+		if (mkdir(p, 0777) != 0 && errno != EEXIST)
+			return errno;
+		p[i] = i < n ? '/' : '\0';
+	}
+	return 0;
 }
 
 int cmd_get(const struct cli *cli, int argc, char **argv)
 {
-	struct session s;
-	struct get_ctx c;
-	struct dest d;
+	struct plan p;
 	struct stat st;
-	char rpath[FR_PATH_MAX + 1];
+	struct tree *t, *tn;
+	char rpath[FR_PATH_MAX + 1], base[FR_NAME_MAX + 1];
+	char path[PATH_MAX];
 	const char *local = NULL;
 	bool help, local_is_dir = true;
 	int first, nremote, i, rc, one;
-	mode_t um;
+	size_t k, ll;
+	struct job *j;
 
-	memset(&c, 0, sizeof c);
-	rc = cli_xfer_opts(argc, argv, &c.o, &help, &first);
+	memset(&p, 0, sizeof p);
+	p.cli = cli;
+	rc = cli_xfer_opts(argc, argv, &p.o, &help, &first);
 	if (rc != FX_OK || help)
 		return rc;
 	if (argc - first < 1)
 		return cli_usage("get", "no file to download");
 	nremote = argc - first == 1 ? 1 : argc - first - 1;
 	if (argc - first > 1) {
-		size_t ll;
-
 		local = argv[argc - 1];
 		ll = strlen(local);
-		local_is_dir = (ll > 0 && local[ll - 1] == '/') ||
-		               (stat(local, &st) == 0 && S_ISDIR(st.st_mode));
-		if (!local_is_dir && nremote > 1)
-			return cli_usage("get",
-			                 "with several REMOTEs, LOCAL "
-			                 "('%s') must be an existing "
-			                 "directory",
-			                 local);
 		if (ll == 0)
 			return cli_usage("get", "empty LOCAL");
+		local_is_dir = (local[ll - 1] == '/') ||
+			       (stat(local, &st) == 0 && S_ISDIR(st.st_mode));
+		if (strcmp(local, "-") == 0) {
+			if (nremote > 1 || p.o.recursive)
+				return cli_usage("get",
+						 "standard output ('-') takes "
+						 "one REMOTE file");
+			local_is_dir = false;
+		}
+		if (!local_is_dir && nremote > 1)
+			return cli_usage("get",
+					 "with several REMOTEs, LOCAL ('%s') "
+					 "must be an existing directory",
+					 local);
 	}
-	um = umask(0);
-	(void)umask(um);
-	c.mode = 0666 & ~um;
-	c.cli = cli;
-	c.s = &s;
-	c.buf = malloc(FR_IO_CHUNK);
-	c.h = fr_sha256_new();
-	if (!c.buf || !c.h) {
-		fputs("ferry: out of memory\n", stderr);
-		rc = FX_LOCAL;
-		goto out;
+	/* "LOCAL/" names a directory: made if missing (with its parents) */
+	if (local && local[strlen(local) - 1] == '/' &&
+	    stat(local, &st) != 0) {
+		rc = mkdir_p(local);
+		if (rc != 0) {
+			cli_say("get: cannot make %s: %s", local, strerror(rc));
+			return FX_LOCAL;
+		}
 	}
-	if (install_handlers() < 0) {
+	if (local_signals_install() != 0) {
 		perror("ferry: sigaction");
-		rc = FX_LOCAL;
-		goto out;
+		return FX_LOCAL;
 	}
-	rc = sess_open(&s, cli);
-	if (rc != FX_OK)
-		goto out;
-	for (i = first; i < first + nremote && !s.dead; i++) {
+	rc = engine_start_xfer(cli, &p.o, "get", &p.e);
+	for (i = first; rc == FX_OK && i < first + nremote; i++) {
 		one = cli_remote("get", argv[i], rpath, sizeof rpath, NULL);
-		if (one == FX_OK)
-			one = plan(&d, rpath, local, local_is_dir);
-		if (one == FX_OK)
-			one = get_one(&c, rpath, &d);
-		rc = cli_merge(rc, one);
+		if (one != FX_OK) {
+			engine_status(p.e, one);
+			continue;
+		}
+		if (p.o.recursive) {
+			plan_tree(&p, rpath, local, local_is_dir);
+			continue;
+		}
+		cli_basename(rpath, base, sizeof base);
+		if (local_is_dir && !base[0]) {
+			engine_status(p.e, cli_usage("get", "'/' is the root "
+							    "directory, not a "
+							    "file (use -r)"));
+			continue;
+		}
+		if (local_is_dir ? !cli_join(path, sizeof path,
+					     local ? local : "", base)
+				 : (size_t)snprintf(path, sizeof path, "%s",
+						    local) >= sizeof path) {
+			engine_status(p.e,
+				      cli_usage("get", "local path too long"));
+			continue;
+		}
+		j = xget_new(&p.o, rpath, path, -1, NULL, 0);
+		if (!j) {
+			engine_status(p.e, cli_usage("get", "out of memory"));
+			break;
+		}
+		engine_push(p.e, j);
 	}
-	sess_close(&s);
-out:
-	free(c.buf);
-	fr_sha256_free(c.h);
+	if (rc == FX_OK)
+		rc = engine_run(p.e);
+	engine_free(p.e);
+	for (t = p.trees; t; t = tn) {
+		tn = t->next;
+		free(t->remote);
+		free(t->rel);
+		free(t);
+	}
+	for (k = 0; k < p.n_tops; k++) {
+		if (p.tops[k].fd >= 0)
+			close(p.tops[k].fd);
+		free(p.tops[k].parent);
+		free(p.tops[k].base);
+		free(p.tops[k].display);
+	}
 	return rc;
 }

@@ -3,7 +3,9 @@
  * operation, without and with the server-side SHA-256.
  *
  * stat prints human lines or one JSON object; sum prints sha256sum lines
- * (or JSON lines).  Neither reads or writes local files.
+ * (or JSON lines), its requests pipelined over one connection so many
+ * files cost one round trip, in the order given.  Neither reads or
+ * writes local files.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -13,39 +15,106 @@
 #include "ferry/limits.h"
 
 #include "cli.h"
+#include "engine.h"
 #include "output.h"
-#include "session.h"
+#include "progress.h"
+#include "xfer.h"
 
-/* One stat exchange; on FX_OK *r holds a checked "ok" answer. */
-static int do_stat(struct session *s, const char *cmd, const char *rpath,
-                   bool want_sha256, struct fr_response *r)
+static int show_stat(void *arg, const char *rpath, const struct fr_response *r,
+		     int rc)
 {
-	int rc;
+	const struct cli *cli = arg;
+	char when[64], human[32], path[3 * FR_PATH_MAX + 1];
+	struct jline j;
 
-	rc = sess_send(s, fr_req_stat(sess_req(s), rpath, want_sha256), cmd,
-	               rpath);
-	if (rc == FX_OK)
-		rc = sess_recv(s, r);
-	if (rc != FX_OK)
-		return rc;
-	if (r->status == FR_ST_ERROR)
-		return sess_refused(s, r, cmd, rpath, NULL);
-	if (r->status != FR_ST_OK)
-		return sess_unexpected(s, r, "stat");
-	if (!r->has_type || !r->has_size || !r->has_mtime ||
-	    (want_sha256 && !r->is_dir && !r->has_sha256)) {
-		s->why = "stat answer without type, size, mtime or sha256";
-		return sess_lost(s, FR_E_PROTOCOL, "reading a stat answer");
+	if (!r || rc != FX_OK || r->status != FR_ST_OK)
+		return FX_OK;
+	if (cli->json) {
+		jl_begin(&j, stdout);
+		jl_str(&j, "path", rpath);
+		jl_str(&j, "type", r->is_dir ? "dir" : "file");
+		jl_u64(&j, "size", r->size);
+		jl_i64(&j, "mtime", r->mtime);
+		if (r->has_mode)
+			jl_u64(&j, "mode", r->mode);
+		jl_end(&j);
+		return FX_OK;
+	}
+	printf("path:  %s\ntype:  %s\nsize:  %" PRIu64 " (%s)\n"
+	       "mtime: %s (%" PRId64 ")\n",
+	       rpath[0] ? out_term(path, sizeof path, rpath) : "/",
+	       r->is_dir ? "directory" : "file", r->size,
+	       out_size(human, sizeof human, (double)r->size),
+	       out_time(when, sizeof when, r->mtime, true), r->mtime);
+	if (r->has_mode)
+		printf("mode:  %04o\n", r->mode);
+	return FX_OK;
+}
+
+struct sum_ctx {
+	const struct cli *cli;
+	struct engine *e;
+};
+
+static int show_sum(void *arg, const char *rpath, const struct fr_response *r,
+		    int rc)
+{
+	struct sum_ctx *c = arg;
+	struct jline j;
+
+	if (!r || rc != FX_OK || r->status != FR_ST_OK)
+		return FX_OK;
+	if (r->is_dir) {
+		cli_say("sum %s: is a directory (sum takes files)",
+			rpath[0] ? rpath : "/");
+		engine_status(c->e, FX_REFUSED);
+		return FX_OK;
+	}
+	if (c->cli->json) {
+		jl_begin(&j, stdout);
+		jl_str(&j, "op", "sum");
+		jl_str(&j, "remote", rpath);
+		jl_u64(&j, "size", r->size);
+		jl_str(&j, "sha256", r->sha256);
+		jl_end(&j);
+	} else {
+		out_sum_line(stdout, r->sha256, rpath);
+		fflush(stdout);
 	}
 	return FX_OK;
 }
 
+/* One engine, one connection, a stat job per operand. */
+static int run_stats(const struct cli *cli, const char *cmd, int argc,
+		     char **argv, int first, bool sha256, xmisc_done done,
+		     void *arg, struct engine **ep)
+{
+	char rpath[FR_PATH_MAX + 1];
+	struct engine *e = *ep;
+	struct job *j;
+	int i, rc, one;
+
+	rc = engine_open(e);
+	for (i = first; rc == FX_OK && i < argc; i++) {
+		one = cli_remote(cmd, argv[i], rpath, sizeof rpath, NULL);
+		if (one != FX_OK) {
+			engine_status(e, one);
+			continue;
+		}
+		j = xstat_new(cmd, rpath, sha256, false, done, arg);
+		if (!j) {
+			engine_status(e, cli_usage(cmd, "out of memory"));
+			break;
+		}
+		engine_push(e, j);
+	}
+	(void)cli;
+	return rc == FX_OK ? engine_run(e) : rc;
+}
+
 int cmd_stat(const struct cli *cli, int argc, char **argv)
 {
-	struct session s;
-	struct fr_response r;
-	struct jline j;
-	char rpath[FR_PATH_MAX + 1], when[64], human[32];
+	struct engine *e;
 	bool help;
 	int first, rc;
 
@@ -54,79 +123,30 @@ int cmd_stat(const struct cli *cli, int argc, char **argv)
 		return rc;
 	if (argc - first != 1)
 		return cli_usage("stat", "exactly one REMOTE");
-	rc = cli_remote("stat", argv[first], rpath, sizeof rpath, NULL);
-	if (rc != FX_OK)
-		return rc;
-	rc = sess_open(&s, cli);
-	if (rc != FX_OK)
-		return rc;
-	memset(&r, 0, sizeof r);
-	rc = do_stat(&s, "stat", rpath, false, &r);
-	if (rc == FX_OK && cli->json) {
-		jl_begin(&j, stdout);
-		jl_str(&j, "path", rpath);
-		jl_str(&j, "type", r.is_dir ? "dir" : "file");
-		jl_u64(&j, "size", r.size);
-		jl_i64(&j, "mtime", r.mtime);
-		jl_end(&j);
-	} else if (rc == FX_OK) {
-		printf("path:  %s\ntype:  %s\nsize:  %" PRIu64 " (%s)\n"
-		       "mtime: %s (%" PRId64 ")\n",
-		       rpath[0] ? rpath : "/", r.is_dir ? "directory" : "file",
-		       r.size, out_size(human, sizeof human, (double)r.size),
-		       out_time(when, sizeof when, r.mtime, true), r.mtime);
-	}
-	fr_response_cleanup(&r);
-	sess_close(&s);
+	e = engine_new(cli, 1);
+	if (!e)
+		return cli_usage("stat", "out of memory");
+	rc = run_stats(cli, "stat", argc, argv, first, false, show_stat,
+		       (void *)cli, &e);
+	engine_free(e);
 	return rc;
 }
 
 int cmd_sum(const struct cli *cli, int argc, char **argv)
 {
-	struct session s;
-	struct fr_response r;
-	struct jline j;
-	char rpath[FR_PATH_MAX + 1];
+	struct sum_ctx c = {cli, NULL};
 	bool help;
-	int first, i, rc, one;
+	int first, rc;
 
 	rc = cli_cmd_opts(argc, argv, NULL, &help, &first);
 	if (rc != FX_OK || help)
 		return rc;
 	if (argc - first < 1)
 		return cli_usage("sum", "no REMOTE file given");
-	rc = sess_open(&s, cli);
-	if (rc != FX_OK)
-		return rc;
-	memset(&r, 0, sizeof r);
-	for (i = first; i < argc && !s.dead; i++) {
-		fr_response_cleanup(&r);
-		one = cli_remote("sum", argv[i], rpath, sizeof rpath, NULL);
-		if (one == FX_OK)
-			one = do_stat(&s, "sum", rpath, true, &r);
-		if (one == FX_OK && r.is_dir) {
-			fprintf(stderr,
-			        "ferry: sum %s: is a directory (sum "
-			        "takes files)\n",
-			        rpath[0] ? rpath : "/");
-			one = FX_REFUSED;
-		}
-		rc = cli_merge(rc, one);
-		if (one != FX_OK)
-			continue;
-		if (cli->json) {
-			jl_begin(&j, stdout);
-			jl_str(&j, "op", "sum");
-			jl_str(&j, "remote", rpath);
-			jl_u64(&j, "size", r.size);
-			jl_str(&j, "sha256", r.sha256);
-			jl_end(&j);
-		} else {
-			out_sum_line(stdout, r.sha256, rpath);
-			fflush(stdout);
-		}
-	}
-	fr_response_cleanup(&r);
-	sess_close(&s);
+	c.e = engine_new(cli, 1);
+	if (!c.e)
+		return cli_usage("sum", "out of memory");
+	rc = run_stats(cli, "sum", argc, argv, first, true, show_sum, &c, &c.e);
+	engine_free(c.e);
 	return rc;
 }

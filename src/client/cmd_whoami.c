@@ -8,14 +8,15 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "engine.h"
 #include "output.h"
-#include "session.h"
 
 int cmd_whoami(const struct cli *cli, int argc, char **argv)
 {
-	struct session s;
+	const struct session *s;
+	struct engine *e;
 	struct jline j;
-	char tls[128];
+	char tls[128], id[3 * 256];
 	bool help;
 	int first, rc;
 
@@ -24,25 +25,32 @@ int cmd_whoami(const struct cli *cli, int argc, char **argv)
 		return rc;
 	if (argc - first != 0)
 		return cli_usage("whoami", "no arguments expected");
-	rc = sess_open(&s, cli);
-	if (rc != FX_OK)
+	e = engine_new(cli, 1);
+	if (!e)
+		return cli_usage("whoami", "out of memory");
+	rc = engine_open(e);
+	if (rc != FX_OK) {
+		engine_free(e);
 		return rc;
-	fr_tls_describe(s.tls, tls, sizeof tls);
+	}
+	s = engine_session(e);
+	fr_tls_describe(s->tls, tls, sizeof tls);
 	if (cli->json) {
 		jl_begin(&j, stdout);
-		jl_str(&j, "identity", s.hello.identity);
-		jl_str(&j, "perms", s.hello.perms);
-		jl_str(&j, "server", s.hello.server);
-		jl_str(&j, "address", s.where);
-		jl_i64(&j, "protocol", s.hello.version);
+		jl_str(&j, "identity", s->hello.identity);
+		jl_str(&j, "perms", s->hello.perms);
+		jl_str(&j, "server", s->hello.server);
+		jl_str(&j, "address", s->where);
+		jl_i64(&j, "protocol", s->hello.version);
 		jl_str(&j, "tls", tls);
 		jl_end(&j);
 	} else {
 		printf("identity: %s\nperms:    %s\nserver:   %s at %s\n"
 		       "protocol: %" PRId64 "\ntls:      %s\n",
-		       s.hello.identity, s.hello.perms, s.hello.server, s.where,
-		       s.hello.version, tls);
+		       out_term(id, sizeof id, s->hello.identity),
+		       s->hello.perms, s->hello.server, s->where,
+		       s->hello.version, tls);
 	}
-	sess_close(&s);
+	engine_free(e);
 	return rc;
 }

@@ -16,6 +16,7 @@
 
 #include "cli.h"
 #include "output.h"
+#include "progress.h"
 
 struct command {
 	const char *name;
@@ -26,35 +27,58 @@ struct command {
 
 static const struct command commands[] = {
     {"put", cmd_put,
-     "put [--overwrite] [--resume] [--retries N] LOCAL... [REMOTE]",
-     "Upload local files.  With one LOCAL and no REMOTE the file goes to\n"
-     "its basename at the root.  When REMOTE ends in '/' or several LOCALs\n"
-     "are given, REMOTE is a directory and each file goes to\n"
-     "REMOTE/basename; otherwise REMOTE is the remote file name.  Missing\n"
-     "remote directories are created.  An existing remote file is only\n"
-     "replaced with --overwrite.  Directories are not uploaded (no\n"
-     "recursion in 0.1).  Prints \"SHA256  REMOTE\" per file once the\n"
-     "server has stored it and both sides agree on the hash.  A local\n"
-     "file that changes size while it is sent aborts the upload with\n"
-     "status 5.  The server holds interrupted uploads for a while:\n"
-     "--resume continues one (after checking that the bytes it holds\n"
-     "are the start of LOCAL; otherwise it starts again from 0).  A\n"
-     "dropped connection or a timeout is retried up to --retries N times\n"
-     "(default 3, backoff 0.5 s doubling), resuming where it stopped."},
+     "put [-r] [-p] [--overwrite] [--resume] [--retries N] [-j N] "
+     "LOCAL... [REMOTE]",
+     "Upload local files, and with -r (--recursive) directory trees.\n"
+     "With one LOCAL and no REMOTE it goes to its basename at the root.\n"
+     "When REMOTE ends in '/', is an existing directory (with -r) or\n"
+     "several LOCALs are given, each LOCAL lands inside REMOTE under its\n"
+     "own name; otherwise REMOTE becomes the copy (cp -r rules).  Missing\n"
+     "remote directories are created, empty ones too.  In a tree only\n"
+     "regular files and directories are copied: symlinks (never\n"
+     "followed), FIFOs, sockets and devices are skipped with one warning\n"
+     "each.  LOCAL '-' reads standard input (a stream of unknown size,\n"
+     "sent as it is read, never spooled; it needs ferryd 0.2): give a\n"
+     "REMOTE name.  An existing remote file is only replaced with\n"
+     "--overwrite.  -p (--preserve) keeps the modification time and the\n"
+     "executable bits (never setuid, setgid, sticky or ownership).\n"
+     "Prints \"SHA256  REMOTE\" per file once the server has stored it\n"
+     "and both sides agree on the hash; with several files they come as\n"
+     "files complete.  A local file that changes size while it is sent\n"
+     "fails with status 5 (nothing is stored).  A local failure on one\n"
+     "file is reported and the others go on.  The server holds\n"
+     "interrupted uploads for a while: --resume continues one (after\n"
+     "checking that the bytes it holds are the start of LOCAL; otherwise\n"
+     "it starts again from 0).  A dropped connection or a timeout is\n"
+     "retried up to --retries N times (default 3, backoff 0.5 s\n"
+     "doubling), resuming where it stopped; a file whose answer was lost\n"
+     "is recognised on the server by its SHA-256 and not sent again.\n"
+     "-j N (--parallel N, 1 to 16) spreads the files over N connections.\n"
+     "Standard input cannot be retried."},
     {"get", cmd_get,
-     "get [--overwrite] [--resume] [--retries N] REMOTE... [LOCAL]",
-     "Download remote files.  LOCAL defaults to the current directory;\n"
-     "an existing directory (or a name ending in '/') receives\n"
-     "LOCAL/basename; with several REMOTEs LOCAL must be a directory.\n"
-     "Data goes to a temporary file next to the target and is renamed\n"
-     "into place only after its SHA-256 matched the server's, so no\n"
-     "partial or corrupt file ever carries the final name.  An existing\n"
-     "local file is not replaced without --overwrite (status 5).\n"
-     "The temporary file is .NAME.ferry-partial; with --resume it is\n"
-     "kept when the download fails, and a later --resume run continues\n"
-     "it (if the whole file's hash then differs, it is discarded and\n"
-     "downloaded again from 0).  --retries N as for put.\n"
-     "Prints \"SHA256  LOCAL\" per file."},
+     "get [-r] [-p] [--overwrite] [--resume] [--retries N] [-j N] "
+     "REMOTE... [LOCAL]",
+     "Download remote files, and with -r (--recursive) directory trees.\n"
+     "LOCAL defaults to the current directory; an existing directory (or\n"
+     "a name ending in '/') receives LOCAL/basename, otherwise (one\n"
+     "REMOTE) LOCAL becomes the copy; with several REMOTEs LOCAL must be\n"
+     "a directory.  Every name a server sends is checked: nothing is\n"
+     "ever written outside LOCAL, and no symlink inside it is followed.\n"
+     "Data goes to a temporary file next to the target (nameless where\n"
+     "the system allows) and is linked into place only after its SHA-256\n"
+     "matched the server's, so no partial or corrupt file ever carries\n"
+     "the final name.  An existing local file is not replaced without\n"
+     "--overwrite (status 5).  LOCAL '-' writes the bytes to standard\n"
+     "output as they arrive and the \"SHA256  -\" line to standard error;\n"
+     "a mismatch still fails with status 4, but the bytes are already\n"
+     "out: check the status before using them.  With --resume the\n"
+     "partial file is .NAME.ferry-partial, kept when the download fails,\n"
+     "and a later --resume run continues it (if the whole file's hash\n"
+     "then differs, it is discarded and downloaded again from 0).\n"
+     "-p (--preserve) sets the server's modification time and executable\n"
+     "bits.  A local failure on one file (disk full, permissions) is\n"
+     "reported and the others go on.  --retries N and -j N as for put.\n"
+     "Prints \"SHA256  LOCAL\" per file, which sha256sum -c accepts."},
     {"ls", cmd_ls, "ls [REMOTE]",
      "List a remote directory (default: the root): size, modification\n"
      "time and name per entry, directories with a trailing '/'.  With\n"
@@ -110,7 +134,7 @@ static void print_help(FILE *f)
 	    "SYNOPSIS\n"
 	    "    ferry [-s HOST[:PORT]] [--ca FILE] [--cert FILE] [--key FILE]"
 	    "\n          [--crl FILE] [--pin-sha256 BASE64] [--allow-open-key]"
-	    "\n          [--json] [-q] COMMAND [ARGS...]\n"
+	    "\n          [-j N] [--json] [-q] COMMAND [ARGS...]\n"
 	    "    ferry help COMMAND | ferry COMMAND --help\n"
 	    "    ferry --help | --version\n\n"
 	    "DESCRIPTION\n"
@@ -118,7 +142,10 @@ static void print_help(FILE *f)
 	    "bytes with\n"
 	    "    SHA-256 and compare before a file is accepted.  All files of "
 	    "one command\n"
-	    "    travel over one connection.\n\n"
+	    "    travel over one connection (-j N: N connections), many "
+	    "requests in flight\n"
+	    "    at once, so a tree costs a few round trips, not one per "
+	    "file.\n\n"
 	    "COMMANDS\n",
 	    f);
 	for (i = 0; i < N_COMMANDS; i++)
@@ -145,6 +172,8 @@ static void print_help(FILE *f)
 	    "SubjectPublicKeyInfo has this\n"
 	    "                   SHA-256 (as curl --pinnedpubkey), even with a "
 	    "valid chain\n"
+	    "    -j, --parallel N  spread the files of put and get over N "
+	    "connections (1-16)\n"
 	    "    --json         one JSON object per line on stdout instead of "
 	    "text\n"
 	    "    -q, --quiet    no progress bar, and no success lines for "
@@ -189,6 +218,11 @@ static void print_help(FILE *f)
 	    "    ferry sum releases/app.tar.gz\n"
 	    "    ferry -q get releases/app.tar.gz /tmp/ && ferry sum "
 	    "releases/app.tar.gz\n"
+	    "    ferry put -r dist/ releases/v1.4/\n"
+	    "    ferry get -r releases/v1.4 ./out/ && (cd out && ...)\n"
+	    "    ferry -j 4 put -r dataset/ lab/\n"
+	    "    tar c build | ferry put - backups/build.tar\n"
+	    "    ferry get backups/build.tar - | tar x\n"
 	    "    ferry -s [::1]:9533 --json whoami\n",
 	    f);
 }
@@ -210,13 +244,14 @@ int main(int argc, char **argv)
 	    {"ca", required_argument, NULL, 'a'},
 	    {"cert", required_argument, NULL, 'c'},
 	    {"key", required_argument, NULL, 'k'},
-	    {"json", no_argument, NULL, 'j'},
+	    {"json", no_argument, NULL, 'J' + 256},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {"crl", required_argument, NULL, 'C'},
 	    {"pin-sha256", required_argument, NULL, 'P'},
 	    {"allow-open-key", no_argument, NULL, 'O'},
+	    {"parallel", required_argument, NULL, 'J'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct cli cli;
@@ -227,8 +262,16 @@ int main(int argc, char **argv)
 	memset(&cli, 0, sizeof cli);
 	opterr = 0;
 	/* '+': stop at the command; its own options are parsed later. */
-	while ((c = getopt_long(argc, argv, "+s:qhV", opts, NULL)) != -1) {
+	cli.parallel = 1;
+	while ((c = getopt_long(argc, argv, "+s:qhVj:", opts, NULL)) != -1) {
 		switch (c) {
+		case 'J':
+		case 'j':
+			/* -j / --parallel */
+			if (cli_parallel("ferry", optarg, &cli.parallel) !=
+			    FX_OK)
+				return FX_USAGE;
+			break;
 		case 's':
 			server = optarg;
 			break;
@@ -241,7 +284,7 @@ int main(int argc, char **argv)
 		case 'k':
 			key = optarg;
 			break;
-		case 'j':
+		case 'J' + 256: /* --json */
 			cli.json = true;
 			break;
 		case 'C':
@@ -271,9 +314,10 @@ int main(int argc, char **argv)
 				        optopt ? "missing value for"
 				               : "unknown",
 				        arg);
-			else if (optopt == 's')
-				fprintf(stderr, "ferry: missing value for "
-				                "option '-s'\n");
+			else if (optopt == 's' || optopt == 'j')
+				fprintf(stderr,
+				        "ferry: missing value for option '-%c'\n",
+				        optopt);
 			else
 				fprintf(stderr, "ferry: unknown option '-%c'\n",
 				        optopt);
@@ -318,6 +362,7 @@ int main(int argc, char **argv)
 	cli.cert = env_or(cert, "FERRY_CERT");
 	cli.key = env_or(key, "FERRY_KEY");
 	cli.progress = !cli.quiet && isatty(STDERR_FILENO);
+	progress_init(cli.progress);
 
 	/* A vanished peer must be a write error we can report, not a silent
 	 * death by SIGPIPE. */

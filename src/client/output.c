@@ -3,17 +3,19 @@
  * small string escaper of our own, human sizes and times.
  *
  * It decides nothing about what to print when; the commands do.  It never
- * uses cJSON (that stays inside proto.c).
+ * uses cJSON (that stays inside the core's json.c).
  */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ferry/path.h"
 
 #include "output.h"
+#include "progress.h"
 
 static size_t utf8_seq_len(unsigned char c)
 {
@@ -113,9 +115,77 @@ void jl_end(struct jline *j)
 	fflush(j->f);
 }
 
+/* Code point of the UTF-8 sequence at s (sl bytes, already valid). */
+static unsigned utf8_cp(const unsigned char *s, size_t sl)
+{
+	unsigned cp = sl == 2 ? s[0] & 0x1Fu : sl == 3 ? s[0] & 0x0Fu : s[0] & 0x07u;
+	size_t i;
+
+	for (i = 1; i < sl; i++)
+		cp = cp << 6 | (s[i] & 0x3Fu);
+	return cp;
+}
+
+static bool cp_unsafe(unsigned cp)
+{
+	return (cp >= 0x80 && cp <= 0x9F) || cp == 0x061C || cp == 0x200E ||
+	       cp == 0x200F || (cp >= 0x202A && cp <= 0x202E) ||
+	       (cp >= 0x2066 && cp <= 0x2069);
+}
+
+char *out_term(char *buf, size_t n, const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t len = strlen(s), i = 0, o = 0, sl;
+	char esc[16];
+	unsigned cp;
+	int w;
+
+	if (n == 0)
+		return buf;
+	while (i < len) {
+		esc[0] = '\0';
+		sl = 1;
+		if (u[i] < 0x20 || u[i] == 0x7F) {
+			snprintf(esc, sizeof esc, "\\u%04x", u[i]);
+		} else if (u[i] >= 0x80) {
+			sl = utf8_seq_len(u[i]);
+			if (sl == 0 || i + sl > len || !fr_utf8_valid(s + i, sl)) {
+				snprintf(esc, sizeof esc, "\\x%02x", u[i]);
+				sl = 1;
+			} else if (cp_unsafe(cp = utf8_cp(u + i, sl))) {
+				snprintf(esc, sizeof esc, "\\u%04x", cp);
+			}
+		}
+		if (esc[0]) {
+			w = (int)strlen(esc);
+			if (o + (size_t)w >= n)
+				break;
+			memcpy(buf + o, esc, (size_t)w);
+			o += (size_t)w;
+		} else {
+			if (o + sl >= n)
+				break;
+			memcpy(buf + o, s + i, sl);
+			o += sl;
+		}
+		i += sl;
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
 void out_sum_line(FILE *f, const char *hex, const char *path)
 {
+	static char safe[3 * 4096 + 64];
 	const char *p;
+
+	/* a terminal gets the name made safe to look at (out_term escapes
+	 * newlines too); a pipe gets sha256sum's format, byte for byte */
+	if (isatty(fileno(f))) {
+		fprintf(f, "%s  %s\n", hex, out_term(safe, sizeof safe, path));
+		return;
+	}
 
 	if (strpbrk(path, "\\\n\r") == NULL) {
 		fprintf(f, "%s  %s\n", hex, path);
@@ -154,6 +224,7 @@ void out_transfer(const struct cli *cli, const char *op, const char *local,
 		jl_end(&j);
 		return;
 	}
+	progress_clear();
 	out_sum_line(stdout, hex, strcmp(op, "get") == 0 ? local : remote);
 	fflush(stdout);
 }

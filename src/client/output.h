@@ -1,7 +1,7 @@
 /*
  * output.h - everything ferry prints on stdout: sha256sum-style lines,
  * one-object-per-line JSON (with its own string escaper; cJSON is kept
- * inside the core's proto.c), human sizes and times.
+ * inside the core's json.c), human sizes and times.
  *
  * Diagnostics on stderr are printed by the commands and the session; the
  * progress bar lives in progress.h.
@@ -36,8 +36,20 @@ void out_json_string(FILE *f, const char *s);
 
 /* "HEX  PATH\n" as sha256sum prints it (a name holding '\\', '\n' or '\r'
  * is escaped and the line starts with '\\', which sha256sum -c
- * understands). */
+ * understands).  On a terminal the name is shown through out_term
+ * instead (a pipe gets the exact bytes, for sha256sum -c). */
 void out_sum_line(FILE *f, const char *hex, const char *path);
+
+/*
+ * s made safe to show on a terminal, into buf of n bytes (truncated to
+ * fit): C0 controls, DEL, C1 controls (U+0080..U+009F), the bidirectional
+ * overrides, embeddings, isolates and marks (U+061C, U+200E, U+200F,
+ * U+202A..U+202E, U+2066..U+2069) become \uXXXX, bytes that are not
+ * UTF-8 become \xHH.  Names come from servers and from other people's
+ * directories: they must not move the cursor or reverse the text around
+ * them.  Returns buf.
+ */
+char *out_term(char *buf, size_t n, const char *s);
 
 /* The success line of one put or get: "HEX  PATH" (get: local path, put:
  * remote path) or, with --json, {"op","local","remote","size","sha256",

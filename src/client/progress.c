@@ -1,8 +1,9 @@
 /*
- * progress.c - draws the one-line progress bar of a transfer on stderr.
+ * progress.c - draws the command's progress bar on stderr (progress.h).
  *
  * It only formats and writes; it never decides whether stderr is a
- * terminal (main.c does) and never touches stdout.
+ * terminal (main.c does) and never touches stdout.  One bar per process:
+ * the engine is single-threaded.
  */
 #include <stdio.h>
 #include <string.h>
@@ -12,6 +13,27 @@
 #include "cli.h"
 #include "output.h"
 #include "progress.h"
+
+static struct {
+	bool on, shown;
+	uint64_t total, done, skipped;
+	unsigned files;
+	double start, last_draw;
+	int width; /* terminal columns */
+	char label[256];
+} g;
+
+void progress_init(bool on)
+{
+	struct winsize ws;
+
+	memset(&g, 0, sizeof(g));
+	g.on = on;
+	g.start = cli_now();
+	g.width = 80;
+	if (on && ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		g.width = ws.ws_col;
+}
 
 static void fmt_eta(char *buf, size_t n, double secs)
 {
@@ -29,32 +51,27 @@ static void fmt_eta(char *buf, size_t n, double secs)
 		snprintf(buf, n, "%lu:%02lu", s / 60, s % 60);
 }
 
-static void draw(struct progress *p, double now)
+static void draw(double now)
 {
 	char line[512], done[32], total[32], rate[32], eta[32], bar[64];
-	char from[48] = "";
-	double el = now - p->start;
-	double bps = el > 0 ? (double)(p->done - p->base) / el : 0;
-	unsigned pct = p->total ? (unsigned)(p->done * 100.0 / p->total) : 100;
+	char extra[48] = "";
+	double el = now - g.start;
+	double bps = el > 0 ? (double)(g.done - g.skipped) / el : 0;
+	unsigned pct = g.total ? (unsigned)(g.done * 100.0 / g.total) : 100;
 	int barw, fill, i, w, room;
-	size_t lablen = strlen(p->label);
+	size_t lablen = strlen(g.label);
 
-	out_size(done, sizeof done, (double)p->done);
-	out_size(total, sizeof total, (double)p->total);
+	out_size(done, sizeof done, (double)g.done);
+	out_size(total, sizeof total, (double)g.total);
 	out_size(rate, sizeof rate, bps);
-	if (p->base > 0) {
-		char b[32];
-
-		out_size(b, sizeof b, (double)p->base);
-		snprintf(from, sizeof from, " (resumed at %s)", b);
-	}
-	if (bps > 0)
-		fmt_eta(eta, sizeof eta, (double)(p->total - p->done) / bps);
-	else
-		fmt_eta(eta, sizeof eta, -1);
-
+	if (g.files > 0)
+		snprintf(extra, sizeof extra, " %u file%s", g.files,
+		         g.files == 1 ? "" : "s");
+	fmt_eta(eta, sizeof eta,
+	        bps > 0 && g.total >= g.done ? (double)(g.total - g.done) / bps
+	                                     : -1);
 	/* label, bar, then the numbers; the bar shrinks to fit the terminal */
-	room = p->width - 1 - 60 - (int)strlen(from);
+	room = g.width - 1 - 60 - (int)strlen(extra);
 	if (room > (int)lablen + 12)
 		room -= (int)lablen;
 	else if (room > 12)
@@ -76,53 +93,47 @@ static void draw(struct progress *p, double now)
 	bar[i] = '\0';
 	w = snprintf(line, sizeof line,
 	             "\r%.*s%s%s%10s / %-10s %3u%% %10s/s ETA %s%s\033[K",
-	             (int)lablen, p->label, lablen ? " " : "", bar, done, total,
-	             pct, rate, eta, from);
+	             (int)lablen, g.label, lablen ? " " : "", bar, done, total,
+	             pct > 100 ? 100 : pct, rate, eta, extra);
 	if (w > 0)
 		fputs(line, stderr);
-	p->last_draw = now;
+	g.shown = true;
+	g.last_draw = now;
 }
 
-void progress_start(struct progress *p, bool on, const char *label,
-                    uint64_t total)
+void progress_expect(uint64_t n)
 {
-	struct winsize ws;
-
-	memset(p, 0, sizeof *p);
-	p->on = on;
-	p->label = label;
-	p->total = total;
-	p->start = cli_now();
-	p->width = 80;
-	if (on && ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
-		p->width = ws.ws_col;
-	if (on)
-		draw(p, p->start);
+	g.total += n;
 }
 
-void progress_add(struct progress *p, uint64_t n)
+void progress_add(const char *label, uint64_t n)
 {
 	double now;
 
-	p->done += n;
-	if (!p->on)
+	g.done += n;
+	if (!g.on)
 		return;
+	/* names come from the server too: nothing but printable text */
+	out_term(g.label, sizeof g.label, label);
 	now = cli_now();
-	if (now - p->last_draw >= 0.1 || p->done == p->total)
-		draw(p, now);
+	if (now - g.last_draw >= 0.1 || g.done == g.total)
+		draw(now);
 }
 
-void progress_resume(struct progress *p, uint64_t offset)
+void progress_skip(uint64_t n)
 {
-	p->done = p->base = offset;
-	p->start = cli_now();
-	if (p->on)
-		draw(p, p->start);
+	g.done += n;
+	g.skipped += n;
 }
 
-void progress_end(struct progress *p)
+void progress_file_done(void)
 {
-	if (p->on)
+	g.files++;
+}
+
+void progress_clear(void)
+{
+	if (g.on && g.shown)
 		fputs("\r\033[K", stderr);
-	p->on = false;
+	g.shown = false;
 }

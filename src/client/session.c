@@ -1,11 +1,13 @@
 /*
- * session.c - one blocking mutual-TLS connection of the ferry client.
+ * session.c - one mutual-TLS connection of the ferry client.
  *
  * Connects (every address getaddrinfo gives, with a connect timeout),
- * handshakes through tls.h, says hello, and moves frames and raw body bytes.
- * Every transport failure becomes exactly one line on stderr and an exit
- * status here, so the commands only phrase the server's own refusals.
- * It does not interpret requests beyond hello and never opens local files.
+ * handshakes through tls.h and says hello, waiting with poll (bounded by
+ * FR_CLIENT_IO_TIMEOUT); after that the socket is driven non-blocking by
+ * its lane.  Every transport failure becomes exactly one line on stderr
+ * and an exit status here, so the job handlers only phrase the server's
+ * own refusals.  It does not interpret requests beyond hello and never
+ * opens local files.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -117,11 +119,11 @@ static int tcp_connect(struct session *s)
 	return FX_CONN;
 }
 
-static int tls_start(struct session *s)
+static int tls_start(struct session *s, struct fr_tls_ctx *ctx)
 {
 	int rc;
 
-	rc = fr_tls_new(s->ctx, s->fd, s->host, &s->tls);
+	rc = fr_tls_new(ctx, s->fd, s->host, &s->tls);
 	if (rc != FR_OK) {
 		fprintf(stderr, "ferry: %s: cannot set up TLS: %s\n", s->where,
 		        fr_err_str(rc));
@@ -141,15 +143,91 @@ static int tls_start(struct session *s)
 	return FX_CONN;
 }
 
+/* Write all of out (blocking, for hello only). */
+static int write_all(struct session *s, const uint8_t *p, size_t n)
+{
+	size_t w;
+	int rc;
+
+	while (n > 0) {
+		rc = fr_tls_write(s->tls, p, n, &w);
+		if (rc == FR_TLS_WANT_READ || rc == FR_TLS_WANT_WRITE) {
+			rc = wait_fd(s->fd, rc);
+			if (rc != FR_OK)
+				return rc;
+			continue;
+		}
+		if (rc != FR_OK)
+			return rc;
+		p += w;
+		n -= w;
+	}
+	return FR_OK;
+}
+
+/* Read exactly n bytes (blocking, for hello only). */
+static int read_exact(struct session *s, uint8_t *p, size_t n)
+{
+	size_t got;
+	int rc;
+
+	while (n > 0) {
+		rc = fr_tls_read(s->tls, p, n, &got);
+		if (rc == FR_TLS_WANT_READ || rc == FR_TLS_WANT_WRITE) {
+			rc = wait_fd(s->fd, rc);
+			if (rc != FR_OK)
+				return rc;
+			continue;
+		}
+		if (rc != FR_OK)
+			return rc;
+		p += got;
+		n -= got;
+	}
+	return FR_OK;
+}
+
+/* The hello exchange: it also surfaces a TLS 1.3 rejection of our
+ * certificate, which only arrives at our first read. */
+static int hello_exchange(struct session *s)
+{
+	struct fr_buf b;
+	uint8_t hdr[FR_FRAME_HDR], *body;
+	uint32_t len;
+	int rc;
+
+	fr_buf_init(&b, FR_FRAME_HDR + FR_MAX_RESPONSE);
+	rc = fr_req_hello(&b);
+	if (rc == FR_OK)
+		rc = write_all(s, fr_buf_data(&b), fr_buf_len(&b));
+	fr_buf_reset(&b);
+	if (rc == FR_OK)
+		rc = read_exact(s, hdr, sizeof(hdr));
+	if (rc == FR_OK) {
+		len = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 |
+		      (uint32_t)hdr[2] << 8 | hdr[3];
+		/* SECURITY: the length is checked before the body is read */
+		if (len == 0 || len > FR_MAX_RESPONSE) {
+			s->why = "response frame length out of range";
+			rc = FR_E_PROTOCOL;
+		}
+	}
+	if (rc == FR_OK)
+		rc = fr_buf_reserve(&b, len, &body);
+	if (rc == FR_OK)
+		rc = read_exact(s, body, len);
+	if (rc == FR_OK &&
+	    fr_response_parse(body, len, &s->hello, &s->why) != FR_OK)
+		rc = FR_E_PROTOCOL;
+	fr_buf_cleanup(&b);
+	return rc;
+}
+
 static int say_hello(struct session *s)
 {
 	struct fr_response *r = &s->hello;
-	int rc;
+	int rc = hello_exchange(s);
 
-	rc = sess_send(s, fr_req_hello(sess_req(s)), "hello", "hello");
-	if (rc != FX_OK)
-		return rc;
-	rc = sess_recv_raw(s, r);
 	if (rc != FR_OK)
 		return sess_lost(s, rc,
 		                 s->cli->cert
@@ -157,41 +235,77 @@ static int say_hello(struct session *s)
 		                     : "waiting for the server's hello; "
 		                       "no client certificate was given: "
 		                       "use --cert and --key");
-
 	if (r->status == FR_ST_ERROR)
 		return sess_refused(s, r, "hello", NULL, NULL);
-	if (r->status != FR_ST_OK)
-		return sess_unexpected(s, r, "hello");
-	if (r->version != FR_PROTO_VERSION) {
+	if (r->status != FR_ST_OK) {
+		(void)sess_unexpected(s, r, "hello");
+		return FX_CONN;
+	}
+	/* the server settles on the lower version: never above ours */
+	if (r->version < FR_PROTO_MIN || r->version > FR_PROTO_VERSION) {
 		fprintf(stderr,
-		        "ferry: %s speaks protocol version %lld, this ferry "
-		        "speaks %d: upgrade the older one\n",
-		        s->where, (long long)r->version, FR_PROTO_VERSION);
+		        "ferry: %s (%s) answered protocol version %lld, this "
+		        "ferry speaks %d to %d: upgrade the older one\n",
+		        s->where, r->server[0] ? r->server : "?",
+		        (long long)r->version, FR_PROTO_MIN, FR_PROTO_VERSION);
 		s->dead = true;
 		return FX_CONN;
+	}
+	s->proto = (unsigned)r->version;
+	return FX_OK;
+}
+
+int sess_ctx_new(const struct cli *cli, struct fr_tls_ctx **out)
+{
+	struct fr_tls_conf conf;
+	char err[512];
+	int rc;
+
+	*out = NULL;
+	if (!cli->server || !*cli->server) {
+		fprintf(stderr, "ferry: no server: give -s HOST[:PORT] or set "
+		                "FERRY_SERVER\n");
+		return FX_USAGE;
+	}
+	if (!cli->ca || !*cli->ca) {
+		fprintf(stderr, "ferry: no CA file to verify the server with: "
+		                "give --ca FILE or set FERRY_CA\n");
+		return FX_USAGE;
+	}
+	if (!cli->cert != !cli->key) {
+		fprintf(stderr,
+		        "ferry: %s given without %s: the client "
+		        "certificate needs both (--cert and --key, or "
+		        "FERRY_CERT and FERRY_KEY)\n",
+		        cli->cert ? "a certificate" : "a key",
+		        cli->cert ? "its key" : "its certificate");
+		return FX_USAGE;
+	}
+	memset(&conf, 0, sizeof conf);
+	conf.cert = cli->cert;
+	conf.key = cli->key;
+	conf.ca = cli->ca;
+	conf.crl = cli->crl;
+	conf.pin_sha256 = cli->pin;
+	conf.allow_open_key = cli->allow_open_key;
+	err[0] = '\0';
+	rc = fr_tls_ctx_new_client(&conf, out, err, sizeof err);
+	if (rc != FR_OK) {
+		fprintf(stderr, "ferry: %s\n", err[0] ? err : fr_err_str(rc));
+		return rc == FR_E_USAGE ? FX_USAGE : FX_CONN;
 	}
 	return FX_OK;
 }
 
-int sess_open(struct session *s, const struct cli *cli)
+int sess_open(struct session *s, const struct cli *cli,
+              struct fr_tls_ctx *ctx)
 {
-	struct fr_tls_conf conf;
-	char err[512];
 	const char *why = "";
 	int rc;
 
 	memset(s, 0, sizeof *s);
 	s->fd = -1;
 	s->cli = cli;
-	fr_buf_init(&s->out, FR_FRAME_HDR + FR_MAX_REQUEST);
-	fr_buf_init(&s->in, FR_MAX_RESPONSE);
-
-	if (!cli->server || !*cli->server) {
-		fprintf(stderr, "ferry: no server: give -s HOST[:PORT] or set "
-		                "FERRY_SERVER\n");
-		rc = FX_USAGE;
-		goto out;
-	}
 	if (fr_hostport_parse(cli->server, FR_DEFAULT_PORT, s->host,
 	                      sizeof s->host, &s->port, &why) != FR_OK ||
 	    s->port == 0) {
@@ -205,40 +319,9 @@ int sess_open(struct session *s, const struct cli *cli)
 	snprintf(s->where, sizeof s->where,
 	         strchr(s->host, ':') ? "[%s]:%u" : "%s:%u", s->host,
 	         (unsigned)s->port);
-	if (!cli->ca || !*cli->ca) {
-		fprintf(stderr, "ferry: no CA file to verify the server with: "
-		                "give --ca FILE or set FERRY_CA\n");
-		rc = FX_USAGE;
-		goto out;
-	}
-	if (!cli->cert != !cli->key) {
-		fprintf(stderr,
-		        "ferry: %s given without %s: the client "
-		        "certificate needs both (--cert and --key, or "
-		        "FERRY_CERT and FERRY_KEY)\n",
-		        cli->cert ? "a certificate" : "a key",
-		        cli->cert ? "its key" : "its certificate");
-		rc = FX_USAGE;
-		goto out;
-	}
-	memset(&conf, 0, sizeof conf);
-	conf.cert = cli->cert;
-	conf.key = cli->key;
-	conf.ca = cli->ca;
-	conf.min_version = 0;
-	conf.crl = cli->crl;
-	conf.pin_sha256 = cli->pin;
-	conf.allow_open_key = cli->allow_open_key;
-	err[0] = '\0';
-	rc = fr_tls_ctx_new_client(&conf, &s->ctx, err, sizeof err);
-	if (rc != FR_OK) {
-		fprintf(stderr, "ferry: %s\n", err[0] ? err : fr_err_str(rc));
-		rc = rc == FR_E_USAGE ? FX_USAGE : FX_CONN;
-		goto out;
-	}
 	rc = tcp_connect(s);
 	if (rc == FX_OK)
-		rc = tls_start(s);
+		rc = tls_start(s, ctx);
 	if (rc == FX_OK)
 		rc = say_hello(s);
 out:
@@ -256,18 +339,14 @@ void sess_close(struct session *s)
 	if (s->fd >= 0)
 		close(s->fd);
 	s->fd = -1;
-	fr_tls_ctx_free(s->ctx);
-	s->ctx = NULL;
 	fr_response_cleanup(&s->hello);
-	fr_buf_cleanup(&s->out);
-	fr_buf_cleanup(&s->in);
 	s->dead = true;
 }
 
 void sess_abort(struct session *s)
 {
-	/* SECURITY: no close_notify, so the server must treat the upload as
-	 * truncated and discard it rather than store a short file. */
+	/* SECURITY: no close_notify, so the server must treat an upload in
+	 * progress as truncated and hold or discard it, never store it. */
 	s->dead = true;
 	fr_tls_free(s->tls);
 	s->tls = NULL;
@@ -276,136 +355,20 @@ void sess_abort(struct session *s)
 	s->fd = -1;
 }
 
-struct fr_buf *sess_req(struct session *s)
+int sess_read(struct session *s, void *p, size_t n, size_t *got)
 {
-	fr_buf_reset(&s->out);
-	return &s->out;
-}
-
-int sess_write_body(struct session *s, const void *p, size_t n)
-{
-	const unsigned char *c = p;
-	size_t wrote;
-	int rc;
-
-	if (s->dead || !s->tls)
-		return FR_E_CLOSED;
-	while (n > 0) {
-		rc = fr_tls_write(s->tls, c, n, &wrote);
-		if (rc == FR_TLS_WANT_READ || rc == FR_TLS_WANT_WRITE) {
-			rc = wait_fd(s->fd, rc);
-			if (rc != FR_OK)
-				return rc;
-			continue;
-		}
-		if (rc != FR_OK)
-			return rc;
-		c += wrote;
-		n -= wrote;
-	}
-	return FR_OK;
-}
-
-int sess_read_body(struct session *s, void *p, size_t n, size_t *got)
-{
-	int rc;
-
 	*got = 0;
 	if (s->dead || !s->tls)
 		return FR_E_CLOSED;
-	for (;;) {
-		rc = fr_tls_read(s->tls, p, n, got);
-		if (rc != FR_TLS_WANT_READ && rc != FR_TLS_WANT_WRITE)
-			break;
-		rc = wait_fd(s->fd, rc);
-		if (rc != FR_OK)
-			return rc;
-	}
-	if (rc == FR_OK && *got == 0)
-		return FR_E_TLS; /* the contract promises *got > 0 */
-	return rc;
+	return fr_tls_read(s->tls, p, n, got);
 }
 
-static int read_exact(struct session *s, void *p, size_t n)
+int sess_write(struct session *s, const void *p, size_t n, size_t *wrote)
 {
-	unsigned char *c = p;
-	size_t got;
-	int rc;
-
-	while (n > 0) {
-		rc = sess_read_body(s, c, n, &got);
-		if (rc != FR_OK)
-			return rc;
-		c += got;
-		n -= got;
-	}
-	return FR_OK;
-}
-
-int sess_send(struct session *s, int build_rc, const char *cmd,
-              const char *what)
-{
-	int rc;
-
-	if (build_rc != FR_OK) {
-		fprintf(stderr, "ferry: %s %s: cannot build the request: %s\n",
-		        cmd, what, fr_err_str(build_rc));
-		return FX_USAGE;
-	}
-	rc = sess_write_body(s, fr_buf_data(&s->out), fr_buf_len(&s->out));
-	fr_buf_reset(&s->out);
-	if (rc != FR_OK) {
-		char doing[300];
-
-		snprintf(doing, sizeof doing, "sending the %s request", cmd);
-		return sess_lost(s, rc, doing);
-	}
-	return FX_OK;
-}
-
-int sess_recv_raw(struct session *s, struct fr_response *r)
-{
-	unsigned char hdr[FR_FRAME_HDR];
-	uint8_t *body;
-	uint32_t len;
-	int rc;
-
-	memset(r, 0, sizeof *r);
-	s->why = NULL;
-	rc = read_exact(s, hdr, sizeof hdr);
-	if (rc != FR_OK)
-		return rc;
-	len = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 |
-	      (uint32_t)hdr[2] << 8 | hdr[3];
-	/* SECURITY: the length is checked before any body byte is awaited. */
-	if (len == 0 || len > FR_MAX_RESPONSE) {
-		s->why = "response frame length out of range";
-		return FR_E_PROTOCOL;
-	}
-	fr_buf_reset(&s->in);
-	rc = fr_buf_reserve(&s->in, len, &body);
-	if (rc != FR_OK)
-		return rc;
-	rc = read_exact(s, body, len);
-	if (rc != FR_OK)
-		return rc;
-	fr_buf_commit(&s->in, len);
-	rc = fr_response_parse(fr_buf_data(&s->in), len, r, &s->why);
-	fr_buf_reset(&s->in);
-	if (rc != FR_OK)
-		return FR_E_PROTOCOL;
-	if (r->status == FR_ST_ERROR && fr_err_closes(r->err))
-		s->dead = true;
-	return FR_OK;
-}
-
-int sess_recv(struct session *s, struct fr_response *r)
-{
-	int rc = sess_recv_raw(s, r);
-
-	if (rc == FR_OK)
-		return FX_OK;
-	return sess_lost(s, rc, "reading the server's answer");
+	*wrote = 0;
+	if (s->dead || !s->tls)
+		return FR_E_CLOSED;
+	return fr_tls_write(s->tls, p, n, wrote);
 }
 
 int sess_lost(struct session *s, int err, const char *doing)
@@ -413,34 +376,29 @@ int sess_lost(struct session *s, int err, const char *doing)
 	s->dead = true;
 	switch (err) {
 	case FR_E_TLS:
-		fprintf(stderr, "ferry: %s: %s (while %s)\n", s->where,
+		cli_say("%s: %s (while %s)", s->where,
 		        s->tls ? fr_tls_error(s->tls) : "TLS failure", doing);
 		break;
 	case FR_E_TRUNCATED:
-		fprintf(stderr,
-		        "ferry: %s: connection cut off while %s "
-		        "(closed without TLS close_notify)\n",
+		cli_say("%s: connection cut off while %s (closed without TLS "
+		        "close_notify)",
 		        s->where, doing);
 		break;
 	case FR_E_CLOSED:
-		fprintf(stderr,
-		        "ferry: %s: the server closed the connection "
-		        "while %s\n",
+		cli_say("%s: the server closed the connection while %s",
 		        s->where, doing);
 		break;
 	case FR_E_TIMEOUT:
-		fprintf(stderr,
-		        "ferry: %s: no answer from the server for %u s while %s: "
-		        "check the network, or retry with --resume\n",
+		cli_say("%s: no answer from the server for %u s while %s: "
+		        "check the network, or retry with --resume",
 		        s->where, (unsigned)FR_CLIENT_IO_TIMEOUT, doing);
 		break;
 	case FR_E_PROTOCOL:
-		fprintf(stderr, "ferry: %s: protocol error while %s: %s\n",
-		        s->where, doing, s->why ? s->why : "bad response");
+		cli_say("%s: protocol error while %s: %s", s->where, doing,
+		        s->why ? s->why : "bad response");
 		break;
 	default:
-		fprintf(stderr, "ferry: %s: %s while %s\n", s->where,
-		        fr_err_str(err), doing);
+		cli_say("%s: %s while %s", s->where, fr_err_str(err), doing);
 		break;
 	}
 	return FX_CONN;
@@ -485,14 +443,14 @@ static const char *default_hint(int err)
 	}
 }
 
-int sess_refused(struct session *s, const struct fr_response *r,
-                 const char *cmd, const char *path, const char *hint)
+int cli_refused(const struct fr_response *r, const char *cmd,
+                const char *path, const char *hint)
 {
 	const char *code = r->code[0] ? r->code : "error";
 
 	if (!hint)
 		hint = default_hint(r->err);
-	fprintf(stderr, "ferry: %s%s%s: %s%s%s%s%s%s\n", cmd, path ? " " : "",
+	cli_say("%s%s%s: %s%s%s%s%s%s", cmd, path ? " " : "",
 	        path ? (*path ? path : "/") : "", code,
 	        r->message[0] ? ": " : "", r->message, hint ? " (" : "",
 	        hint ? hint : "", hint ? ")" : "");
@@ -500,11 +458,19 @@ int sess_refused(struct session *s, const struct fr_response *r,
 		return FX_CHECKSUM;
 	/* A timeout ends the connection: a connection failure, like a cut
 	 * body, not a refusal of the operation. */
-	if (r->err == FR_E_PROTOCOL || r->err == FR_E_TIMEOUT) {
-		s->dead = true;
+	if (r->err == FR_E_PROTOCOL || r->err == FR_E_TIMEOUT)
 		return FX_CONN;
-	}
 	return FX_REFUSED;
+}
+
+int sess_refused(struct session *s, const struct fr_response *r,
+                 const char *cmd, const char *path, const char *hint)
+{
+	int rc = cli_refused(r, cmd, path, hint);
+
+	if (rc == FX_CONN || fr_err_closes(r->err))
+		s->dead = true;
+	return rc;
 }
 
 int sess_unexpected(struct session *s, const struct fr_response *r,
@@ -513,31 +479,15 @@ int sess_unexpected(struct session *s, const struct fr_response *r,
 	static const char *const names[] = {"?", "ready", "ok", "error"};
 	unsigned st = (unsigned)r->status;
 
-	fprintf(stderr,
-	        "ferry: %s: protocol error: unexpected \"%s\" answer "
-	        "to %s\n",
+	cli_say("%s: protocol error: unexpected \"%s\" answer to %s",
 	        s->where, names[st < 4 ? st : 0], what);
 	s->dead = true;
-	return FX_CONN;
+	return FR_E_PROTOCOL;
 }
 
-int sess_recv_final(struct session *s, struct fr_response *r,
-                    const char *cmd, const char *path, const char *doing)
+int sess_protocol(struct session *s, const char *why, const char *doing)
 {
-	char what[32];
-	int rc = sess_recv(s, r);
-
-	if (rc != FX_OK)
-		return rc;
-	if (r->status == FR_ST_ERROR)
-		return sess_refused(s, r, cmd, path, NULL);
-	if (r->status != FR_ST_OK) {
-		snprintf(what, sizeof what, "the end of a %s", cmd);
-		return sess_unexpected(s, r, what);
-	}
-	if (!r->has_sha256) {
-		s->why = "final answer without sha256";
-		return sess_lost(s, FR_E_PROTOCOL, doing);
-	}
-	return FX_OK;
+	s->why = why;
+	(void)sess_lost(s, FR_E_PROTOCOL, doing);
+	return FR_E_PROTOCOL;
 }

@@ -1,11 +1,11 @@
 /*
  * session.h - one client connection to ferryd: resolve and connect, TLS
- * handshake, hello, request frames out, response frames and raw body bytes
- * in, and the mapping of every failure to an exit status and one line on
- * stderr.
+ * handshake and hello (blocking, bounded by timeouts), then non-blocking
+ * reads and writes for the lane that owns it (lane.c), and the mapping of
+ * every failure to an exit status and one line on stderr.
  *
- * A session is used by one command for all of its files.  It knows nothing
- * about local files; the commands do.  Blocking sockets throughout.
+ * A session knows nothing about requests beyond hello, nor about local
+ * files.
  */
 #ifndef FERRY_CLIENT_SESSION_H
 #define FERRY_CLIENT_SESSION_H
@@ -26,65 +26,41 @@ struct session {
 	uint16_t port;
 	char where[300]; /* "host:port" / "[v6]:port" for messages */
 	int fd;
-	struct fr_tls_ctx *ctx;
 	struct fr_tls *tls;
-	struct fr_buf out; /* one request frame at a time */
-	struct fr_buf in;  /* one response frame body at a time */
-	const char *why;   /* detail of the last FR_E_PROTOCOL */
-	bool dead;         /* the connection cannot carry another request */
+	const char *why; /* detail of the last FR_E_PROTOCOL */
+	bool dead;       /* the connection cannot carry another request */
+	unsigned proto;  /* the version hello settled on (1 or 2) */
 	struct fr_response hello; /* the server's answer to hello */
 };
 
+/* The client TLS context of cli (--ca, --cert, --key, --crl, --pin-sha256)
+ * into *out.  FX_OK, or FX_USAGE / FX_CONN after printing one line (a
+ * missing server, CA, or half a client certificate included). */
+int sess_ctx_new(const struct cli *cli, struct fr_tls_ctx **out);
+
 /*
- * Connect to cli->server, handshake and exchange hello (version 1).  On
- * failure prints one line and returns FX_USAGE (bad -s/--ca/... ), FX_CONN
- * (cannot connect, TLS refused either way, wrong protocol version) or
- * FX_REFUSED (the server answered hello with an error); the session is then
- * already cleaned up.  On FX_OK, sess_close must be called.
+ * Connect to cli->server with ctx (borrowed; must outlive the session),
+ * handshake and exchange hello.  On failure prints one line and returns
+ * FX_USAGE (bad -s), FX_CONN (cannot connect, TLS refused either way, a
+ * server answering a version we do not speak) or FX_REFUSED (the server
+ * answered hello with an error); the session is then cleaned up.  On
+ * FX_OK, sess_close must be called.
  */
-int sess_open(struct session *s, const struct cli *cli);
+int sess_open(struct session *s, const struct cli *cli,
+	      struct fr_tls_ctx *ctx);
 
 /* Send close_notify (if the connection is still healthy) and free
  * everything.  Safe to call twice. */
 void sess_close(struct session *s);
 
 /* Drop the connection without close_notify, so the server sees a
- * truncation and discards an upload in progress.  The session stays
- * allocated until sess_close. */
+ * truncation (an upload in progress is held, never stored). */
 void sess_abort(struct session *s);
 
-/* The request buffer, emptied, for one fr_req_* builder call. */
-struct fr_buf *sess_req(struct session *s);
-
-/*
- * Send the frame built into sess_req(s).  build_rc is what the builder
- * returned: on failure the request is not sent and FX_USAGE is returned
- * ("request too large" for a path that cannot fit).  Transport failures
- * print one line and return FX_CONN.
- */
-int sess_send(struct session *s, int build_rc, const char *cmd,
-              const char *what);
-
-/*
- * Read one response frame into *r (cleared first; release with
- * fr_response_cleanup, also after failures).  FX_OK for any well-formed
- * frame, whatever its status; an error status that makes the server close
- * (bad_request, busy, timeout) marks the session dead.  A length outside
- * 1..FR_MAX_RESPONSE, bad JSON, a cut connection: one line, FX_CONN.
- */
-int sess_recv(struct session *s, struct fr_response *r);
-
-/* The same without the message: FR_OK or an enum fr_err (s->why for
- * FR_E_PROTOCOL).  For callers that try a read after a failure. */
-int sess_recv_raw(struct session *s, struct fr_response *r);
-
-/* Read 1..n raw body bytes: FR_OK with *got > 0, or an enum fr_err (a
- * close in the middle of a body is FR_E_TRUNCATED or FR_E_CLOSED; both are
- * failures here).  No message. */
-int sess_read_body(struct session *s, void *p, size_t n, size_t *got);
-
-/* Write all n bytes: FR_OK or an enum fr_err.  No message. */
-int sess_write_body(struct session *s, const void *p, size_t n);
+/* Non-blocking I/O for the lane: FR_OK with *n > 0, FR_TLS_WANT_*, or an
+ * enum fr_err (FR_E_CLOSED, FR_E_TRUNCATED, FR_E_TLS).  No message. */
+int sess_read(struct session *s, void *p, size_t n, size_t *got);
+int sess_write(struct session *s, const void *p, size_t n, size_t *wrote);
 
 /* Print the one line for a transport failure err that happened while
  * "doing" (e.g. "receiving releases/a"), mark the session dead, return
@@ -99,18 +75,20 @@ int sess_lost(struct session *s, int err, const char *doing);
  * outside the contract, FX_REFUSED otherwise.
  */
 int sess_refused(struct session *s, const struct fr_response *r,
-                 const char *cmd, const char *path, const char *hint);
+		 const char *cmd, const char *path, const char *hint);
 
-/* Complain about an answer of the wrong kind (e.g. "ready" to a stat) and
- * drop the connection: FX_CONN. */
+/* The same line without a session (for refusals a command reports from
+ * a job's callback). */
+int cli_refused(const struct fr_response *r, const char *cmd,
+		const char *path, const char *hint);
+
+/* Complain about an answer of the wrong kind (e.g. "ready" to a stat):
+ * one line, the session is dead, FR_E_PROTOCOL for the handler to
+ * return. */
 int sess_unexpected(struct session *s, const struct fr_response *r,
-                    const char *what);
+		    const char *what);
 
-/* Read the final answer of a put or get (cmd) into r: FX_OK only for an
- * "ok" that carries a sha256.  A refusal, an answer of the wrong kind or a
- * missing hash is reported in one line (doing: "finishing the upload")
- * and mapped to its exit status. */
-int sess_recv_final(struct session *s, struct fr_response *r,
-                    const char *cmd, const char *path, const char *doing);
+/* A protocol failure described by why: one line, FR_E_PROTOCOL. */
+int sess_protocol(struct session *s, const char *why, const char *doing);
 
 #endif

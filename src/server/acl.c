@@ -18,6 +18,7 @@
 
 #include "ferry/err.h"
 #include "ferry/limits.h"
+#include "ferry/aclfile.h"
 #include "ferry/proto.h"
 #include "acl.h"
 #include "ops.h"
@@ -27,7 +28,7 @@ _Static_assert((int)PERM_R == (int)FR_PERM_R &&
 		       (int)PERM_W == (int)FR_PERM_W &&
 		       (int)PERM_L == (int)FR_PERM_L &&
 		       (int)PERM_D == (int)FR_PERM_D,
-	       "ops.h and proto.h agree on permission bits");
+	       "ops.h and aclfile.h agree on permission bits");
 
 struct count {
 	char *name;

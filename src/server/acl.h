@@ -3,7 +3,7 @@
  * how many connections each identity holds.
  *
  * Does: load and check the --acl file at start-up (the JSON itself is
- * parsed by fr_acl_parse in proto.c, the only module that sees JSON), look
+ * parsed by fr_acl_parse in the core's aclfile.c), look
  * an identity up, open its root below --root (created on first use, with
  * the same no-symlink walk as every storage call), and count connections
  * per identity for --max-conns-per-identity.

@@ -122,6 +122,10 @@ static const struct config_opt opts[] = {
 	  "a PROXY protocol v1 or v2 header, whose client address is then used "
 	  "in logs and limits; connections from anywhere else must not. "
 	  "Repeatable. Default: none." },
+	{ "protocol-max", "N", CK_U64, F(protocol_max), FR_PROTO_MIN,
+	  FR_PROTO_VERSION, RL, "Highest protocol version hello settles on "
+	  "(default: the newest). 1 makes ferryd answer as ferryd 0.1 did, "
+	  "which is how clients are tested against an old server." },
 	{ "log-format", "text|json", CK_LOGFMT, F(log_format), 0, 0, RL,
 	  "Format of the log lines on stderr." },
 	{ "version", NULL, CK_VERSION, 0, 0, 0, 0,
@@ -163,6 +167,7 @@ static void defaults(struct config *cfg)
 	cfg->min_rate = FR_DEFAULT_MIN_RATE;
 	cfg->min_rate_window = FR_DEFAULT_MIN_RATE_WINDOW;
 	cfg->max_conns_per_address = FR_DEFAULT_MAX_CONNS_PER_ADDRESS;
+	cfg->protocol_max = FR_PROTO_VERSION;
 	cfg->tls_min = 13;
 	cfg->log_format = FR_LOG_TEXT;
 	cfg->listen[0] = "0.0.0.0:" STR(FR_DEFAULT_PORT);

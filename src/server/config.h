@@ -60,6 +60,7 @@ struct config {
 	uint64_t min_rate;        /* bytes/s while a request moves, 0: off */
 	uint64_t min_rate_window; /* seconds the rate is averaged over */
 	uint64_t max_conns_per_address; /* 0: no limit */
+	uint64_t protocol_max; /* highest version hello settles on */
 	int tls_min;    /* 12 or 13 */
 	int log_format; /* enum fr_log_format */
 

@@ -75,6 +75,7 @@ static struct reactor_watch *conn_open(struct server *srv, int fd,
 	c->w.busy = busy;
 	c->perms = 0; /* until the handshake names the identity */
 	c->root_fd = -1;
+	c->proto = 1; /* until a hello says otherwise */
 	/* SECURITY: a PROXY header is read only from --proxy-protocol-from
 	 * peers; from anyone else it is refused like any bad handshake.
 	 * The handshake deadline covers the header too. */
@@ -236,6 +237,24 @@ static void request_next(struct conn *c)
 						     : CS_READ_REQUEST;
 }
 
+/* Bytes of the failed put's body still to come from the peer, when the
+ * connection can stay usable by reading and dropping them: a body that
+ * follows its header at once (nothing of it was read yet), or, on a
+ * protocol-2 connection, the rest of a sized body.  0: nothing to drop
+ * (the body is done, or it cannot be skipped: chunked, or version 1). */
+static uint64_t skippable_body(const struct conn *c)
+{
+	const struct fr_request *q = &c->req;
+
+	if (q->op != FR_OP_PUT || c->proto < 2 || q->body == FR_BODY_CHUNKED)
+		return 0;
+	if (c->state == CS_BODY_IN)
+		return c->body_left;
+	if (q->body == FR_BODY_FOLLOWS && c->state == CS_READ_REQUEST)
+		return q->size; /* refused before a byte of it was read */
+	return 0;
+}
+
 /*
  * A request failed with err.  Answer it unless raw body bytes are on their
  * way out (a frame cannot be told apart from body bytes then; once any
@@ -243,7 +262,9 @@ static void request_next(struct conn *c)
  * the peer must see a truncation, never a body followed by an error
  * where it waits for "ok"), and apply
  * the protocol's rule: the connection stays usable, except after
- * bad_request, busy, timeout, or an error in the middle of a body.
+ * bad_request, busy, timeout, or an error in the middle of a body that
+ * cannot be skipped (see skippable_body: those bytes are read and dropped
+ * in CS_DISCARD instead).
  * Returns FR_OK to go on (flush, then the next state) or a negative value
  * when the connection must be dropped at once.
  */
@@ -253,6 +274,7 @@ static int request_fail(struct conn *c, int err, const char *why)
 		       (c->state == CS_BODY_OUT && c->body_left > 0);
 	bool mid_in = c->state == CS_BODY_IN && c->body_left > 0;
 	bool wire = fr_err_code(err) != NULL;
+	uint64_t skip = wire && !fr_err_closes(err) ? skippable_body(c) : 0;
 
 	if (!why)
 		why = c->err_msg;
@@ -262,10 +284,44 @@ static int request_fail(struct conn *c, int err, const char *why)
 	request_finish(c, err, why);
 	if (!wire || raw_out)
 		return err < 0 ? err : FR_E_INTERNAL;
-	if (mid_in || fr_err_closes(err))
+	if (skip > 0) {
+		c->discard_left = skip;
+		c->state = CS_DISCARD;
+	} else if (mid_in || fr_err_closes(err)) {
 		c->state = CS_CLOSING;
-	else
+	} else {
 		request_next(c);
+	}
+	return FR_OK;
+}
+
+/* CS_DISCARD: read and drop what is left of a refused body (bytes already
+ * buffered with the request first), then serve the next request. */
+static int discard(struct conn *c)
+{
+	size_t n = fr_buf_len(&c->in);
+	int r;
+
+	if (n > c->discard_left)
+		n = (size_t)c->discard_left;
+	fr_buf_consume(&c->in, n);
+	c->discard_left -= n;
+	while (c->discard_left > 0) {
+		if (conn_quantum_spent(c))
+			return FR_AGAIN;
+		n = c->discard_left < FR_IO_CHUNK ? (size_t)c->discard_left
+						  : FR_IO_CHUNK;
+		fr_buf_reset(&c->body);
+		/* SECURITY: exactly the body's bytes, never the next frame */
+		r = conn_read(c, &c->body, n);
+		if (r == FR_E_CLOSED)
+			r = FR_E_TRUNCATED;
+		if (r != FR_OK)
+			return r;
+		c->discard_left -= fr_buf_len(&c->body);
+	}
+	fr_buf_reset(&c->body);
+	request_next(c);
 	return FR_OK;
 }
 
@@ -320,8 +376,10 @@ static int dispatch(struct conn *c, int r, const char *why)
 	c->sha256[0] = '\0';
 	c->err_msg = NULL;
 	c->op = NULL;
+	if (r == FR_OK && c->proto < 2)
+		r = op_request_as_v1(&c->req, &why);
 	if (r == FR_OK) {
-		c->op = op_find(c->req.op);
+		c->op = op_find(c->req.op, c->proto);
 		if (c->deny != FR_OK) {
 			/* SECURITY: an identity --acl refused gets nothing,
 			 * not even hello */
@@ -379,8 +437,9 @@ static int read_request(struct conn *c)
 		r = FR_E_BAD_REQUEST;
 		why = "bad frame length";
 	}
-	if (r != FR_OK) {
-		/* log nothing of a request we refused to understand */
+	if (r == FR_E_BAD_REQUEST) {
+		/* log nothing of a request we refused to understand (an
+		 * invalid path is understood: a put's body is skipped) */
 		c->req.op = FR_OP_UNKNOWN;
 		c->req.has_path = false;
 	}
@@ -464,6 +523,9 @@ static enum act run(struct conn *c)
 			case CS_BODY_IN:
 			case CS_BODY_OUT:
 				r = body_step(c);
+				break;
+			case CS_DISCARD:
+				r = discard(c);
 				break;
 			case CS_CLOSING:
 				r = start_linger(c);

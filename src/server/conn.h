@@ -31,6 +31,7 @@ enum conn_state {
 	CS_READ_REQUEST, /* waiting for / parsing the next request frame */
 	CS_BODY_IN,      /* the op consumes a request body (put) */
 	CS_BODY_OUT,     /* the op produces output in steps (get, list, stat) */
+	CS_DISCARD,      /* read and drop the rest of a refused put body */
 	CS_CLOSING,      /* flush what is pending, send close_notify */
 	CS_LINGER,       /* discard what the peer still sends, then close */
 };
@@ -55,6 +56,7 @@ struct conn {
 	bool counted;    /* counted in acl_conn_enter */
 	int deny;        /* --acl refused the identity: every request gets it */
 	const char *deny_why;
+	unsigned proto;  /* protocol version settled by hello (1 without) */
 	enum conn_state state;
 	int64_t fixed_deadline; /* PROXY, handshake, linger: not renewed */
 	size_t run_bytes; /* moved in this turn on a worker (fair share) */
@@ -72,7 +74,9 @@ struct conn {
 	uint64_t bytes;     /* body bytes moved, for the log */
 	uint64_t bytes_counted; /* of them, already added to the metrics */
 	bool peer_closed;   /* the peer sent close_notify during this request */
-	uint64_t body_left; /* raw body bytes still to move on the wire */
+	uint64_t body_left; /* raw body bytes still to move on the wire (a
+			       chunked body: nonzero until its end) */
+	uint64_t discard_left; /* CS_DISCARD: bytes still to drop */
 	bool raw_out;       /* raw body bytes were queued: only closing
 			       can end this request now */
 	char sha256[FR_SHA256_HEX]; /* for the log, "" if none */

@@ -15,5 +15,5 @@ int op_delete_start(struct conn *c)
 
 	if (r != FR_OK)
 		return r;
-	return fr_resp_delete_ok(&c->out) == FR_OK ? FR_OK : FR_E_INTERNAL;
+	return fr_resp_ok(&c->out) == FR_OK ? FR_OK : FR_E_INTERNAL;
 }

@@ -34,7 +34,9 @@ int op_get_start(struct conn *c)
 	c->os.size = c->os.st.size;
 	c->os.offset = off;
 	c->os.pos = 0;
-	if (fr_resp_ready(&c->out, true, c->os.size, off) != FR_OK)
+	/* protocol 2: mtime and mode travel with the file (ferry get -p) */
+	if (fr_resp_get_ready(&c->out, c->os.size, off, c->os.st.mtime,
+			      c->proto >= 2 ? (int)c->os.st.mode : -1) != FR_OK)
 		return FR_E_INTERNAL;
 	c->body_left = c->os.size - off;
 	c->state = CS_BODY_OUT;

@@ -7,10 +7,16 @@
  * already holds (one FR_IO_CHUNK per step) and acknowledge with "ready",
  * offset K and the prefix's SHA-256; then move exactly size-K body bytes
  * from TLS to the file in FR_IO_CHUNK writes while hashing them, verify
- * the optional "sha256", commit (fsync + rename + directory fsync) and
- * only then answer "ok".  An upload cut by the peer, a timeout or the
- * server's shutdown stays held for a later resume (store_put_abort); one
- * that failed on its own (checksum, disk full, I/O) is discarded.
+ * the optional "sha256", commit (mode and mtime of protocol 2, fsync,
+ * rename, directory fsync) and only then answer "ok".
+ * Protocol 2 adds two bodies that need no "ready" round trip: "follows"
+ * (size bytes right after the header; a refusal is answered at once and
+ * conn.c drops the bytes) and "chunked" (length-prefixed chunks of a body
+ * of unknown size, e.g. stdin, written to a private temporary file that is
+ * never held: an interrupted stream leaves nothing).
+ * An upload cut by the peer, a timeout or the server's shutdown stays
+ * held for a later resume (store_put_abort); one that failed on its own
+ * (checksum, disk full, I/O) is discarded.
  * Does not: read a byte beyond the body: what follows belongs to the next
  * request.
  */
@@ -49,18 +55,21 @@ static int part_id(struct conn *c, char id[FR_SHA256_HEX])
 	return FR_OK;
 }
 
-/* The offset is settled: answer "ready" and expect the rest of the body. */
+/* The offset is settled: answer "ready" (not for a body that follows at
+ * once) and expect the rest of the body. */
 static int ready(struct conn *c)
 {
 	char prefix[FR_SHA256_HEX];
 	uint64_t k = c->os.up.have;
 
-	if (c->req.resume)
-		fr_sha256_peek_hex(c->sha, prefix);
-	if (fr_resp_put_ready(&c->out, k, c->req.resume ? prefix : NULL) !=
-	    FR_OK)
-		return FR_E_INTERNAL; /* the upload is held by cleanup */
-	c->body_left = c->req.size - k;
+	if (c->req.body == FR_BODY_READY) {
+		if (c->req.resume)
+			fr_sha256_peek_hex(c->sha, prefix);
+		if (fr_resp_put_ready(&c->out, k,
+				      c->req.resume ? prefix : NULL) != FR_OK)
+			return FR_E_INTERNAL; /* held by cleanup */
+	}
+	c->body_left = c->os.chunked ? 1 : c->req.size - k;
 	c->state = CS_BODY_IN;
 	return FR_AGAIN;
 }
@@ -68,6 +77,7 @@ static int ready(struct conn *c)
 int op_put_start(struct conn *c)
 {
 	const struct fr_request *q = &c->req;
+	struct store_upload *u = &c->os.up;
 	char id[FR_SHA256_HEX];
 	int r;
 
@@ -75,7 +85,7 @@ int op_put_start(struct conn *c)
 		c->err_msg = "put takes no \"offset\": use \"resume\": true";
 		return FR_E_BAD_REQUEST;
 	}
-	if (q->size > c->srv->cfg->max_file_size) {
+	if (q->has_size && q->size > c->srv->cfg->max_file_size) {
 		c->err_msg = "larger than --max-file-size";
 		return FR_E_TOO_LARGE;
 	}
@@ -84,27 +94,41 @@ int op_put_start(struct conn *c)
 	if (!c->sha)
 		return FR_E_INTERNAL;
 	fr_sha256_reset(c->sha);
-	r = part_id(c, id);
-	if (r != FR_OK)
-		return r;
-	r = store_put_begin_part(c->root_fd, q->path, q->overwrite, id,
-				 q->resume, &c->os.up);
+	c->os.chunked = q->body == FR_BODY_CHUNKED;
+	if (c->os.chunked) {
+		/* a stream cannot be resumed: a private file, never held */
+		r = store_put_begin(c->root_fd, q->path, q->overwrite, u);
+	} else {
+		r = part_id(c, id);
+		if (r == FR_OK)
+			r = store_put_begin_part(c->root_fd, q->path,
+						 q->overwrite, id, q->resume,
+						 u);
+	}
 	if (r == FR_E_BUSY)
 		c->err_msg = "this upload is still in progress on another "
 			     "connection";
 	if (r != FR_OK)
 		return r;
-	if (c->os.up.have > q->size) {
+	if (!c->os.chunked && u->have > q->size) {
 		/* cannot happen (the size is part of the key): start over */
-		store_put_discard(&c->os.up);
-		store_put_abort(&c->os.up);
-		r = store_put_begin_part(c->root_fd, q->path,
-					 q->overwrite, id, false, &c->os.up);
+		store_put_discard(u);
+		store_put_abort(u);
+		r = store_put_begin_part(c->root_fd, q->path, q->overwrite, id,
+					 false, u);
 		if (r != FR_OK)
 			return r;
 	}
+	/* SECURITY: only the executable bits travel (never setuid, setgid,
+	 * sticky or write access for others) */
+	if (q->has_mode)
+		u->mode = 0644 | (q->mode & 0111);
+	u->has_mtime = q->has_mtime;
+	u->mtime = q->mtime;
 	c->os.pos = 0;
-	if (c->os.up.have == 0)
+	c->os.chunk_left = 0;
+	c->os.received = 0;
+	if (u->have == 0)
 		return ready(c);
 	/* hash the held prefix in steps before answering */
 	c->state = CS_BODY_OUT;
@@ -159,54 +183,34 @@ static int save_all(struct conn *c)
 				    : FR_OK;
 }
 
-static int commit(struct conn *c)
-{
-	const struct fr_request *q = &c->req;
-	char hex[FR_SHA256_HEX];
-	int r;
-
-	fr_sha256_final_hex(c->sha, hex);
-	if (q->has_sha256 && strcmp(hex, q->sha256) != 0) {
-		c->err_msg = "the body does not match \"sha256\"";
-		store_put_discard(&c->os.up); /* cleanup drops the file */
-		return FR_E_CHECKSUM_MISMATCH;
-	}
-	r = store_put_commit(&c->os.up);
-	if (r != FR_OK) {
-		store_put_discard(&c->os.up);
-		return r;
-	}
-	memcpy(c->sha256, hex, sizeof(hex));
-	return fr_resp_put_ok(&c->out, q->path, q->size, hex) == FR_OK
-		       ? FR_OK
-		       : FR_E_INTERNAL;
-}
-
-int op_put_step(struct conn *c)
+/*
+ * Move the next *left body bytes from the peer into the file: first what
+ * arrived together with the request frame (c->in), then exactly *left
+ * from TLS.  FR_OK when *left is 0 and everything is written; FR_AGAIN
+ * when the fair share is spent; FR_TLS_WANT_* to wait; or an error.
+ */
+static int pump(struct conn *c, uint64_t *left)
 {
 	size_t n, before;
 	int r;
 
-	if (c->state == CS_BODY_OUT)
-		return hash_prefix(c);
-	/* body bytes that arrived together with the request frame */
 	n = fr_buf_len(&c->in);
-	if (n > c->body_left)
-		n = (size_t)c->body_left;
+	if (n > *left)
+		n = (size_t)*left;
 	if (n > 0) {
 		r = save(c, &c->in, n);
 		if (r != FR_OK)
 			return r;
-		c->body_left -= n;
+		*left -= n;
 	}
-	while (c->body_left > 0) {
+	while (*left > 0) {
 		if (conn_quantum_spent(c)) {
 			r = save_all(c);
 			return r == FR_OK ? FR_AGAIN : r;
 		}
 		n = FR_IO_CHUNK - fr_buf_len(&c->body);
-		if (n > c->body_left)
-			n = (size_t)c->body_left;
+		if (n > *left)
+			n = (size_t)*left;
 		if (n == 0) {
 			r = save_all(c);
 			if (r != FR_OK)
@@ -225,9 +229,112 @@ int op_put_step(struct conn *c)
 			r = FR_E_TRUNCATED; /* a body cut short is never EOF */
 		if (r != FR_OK)
 			return r;
-		c->body_left -= fr_buf_len(&c->body) - before;
+		*left -= fr_buf_len(&c->body) - before;
 	}
-	r = save_all(c);
+	return save_all(c);
+}
+
+/*
+ * The 4-byte length of the next chunk, from c->in first, then exactly
+ * what is missing from TLS (c->body is empty between chunks and holds
+ * the partial header).  FR_OK with *len, FR_TLS_WANT_*, or an error.
+ */
+static int chunk_header(struct conn *c, uint32_t *len)
+{
+	size_t have = fr_buf_len(&c->body), n;
+	int r;
+
+	n = fr_buf_len(&c->in);
+	if (n > FR_FRAME_HDR - have)
+		n = FR_FRAME_HDR - have;
+	if (n > 0) {
+		if (fr_buf_append(&c->body, fr_buf_data(&c->in), n) != FR_OK)
+			return FR_E_INTERNAL;
+		fr_buf_consume(&c->in, n);
+	}
+	while (fr_buf_len(&c->body) < FR_FRAME_HDR) {
+		r = conn_read(c, &c->body, FR_FRAME_HDR - fr_buf_len(&c->body));
+		if (r == FR_E_CLOSED)
+			r = FR_E_TRUNCATED;
+		if (r != FR_OK)
+			return r;
+	}
+	if (fr_buf_peek_u32(&c->body, len) != FR_OK)
+		return FR_E_INTERNAL;
+	fr_buf_reset(&c->body);
+	return FR_OK;
+}
+
+/* A chunked body: chunk after chunk until the zero-length one, with
+ * --max-file-size enforced as the bytes arrive. */
+static int chunked(struct conn *c)
+{
+	struct op_state *os = &c->os;
+	uint32_t len;
+	int r;
+
+	for (;;) {
+		if (os->chunk_left > 0) {
+			r = pump(c, &os->chunk_left);
+			if (r != FR_OK)
+				return r;
+			continue;
+		}
+		r = chunk_header(c, &len);
+		if (r != FR_OK)
+			return r;
+		if (len == 0)
+			break;
+		if (len > FR_CHUNK_MAX) {
+			c->err_msg = "a chunk longer than the protocol's "
+				     "1 MiB";
+			store_put_discard(&os->up);
+			return FR_E_BAD_REQUEST;
+		}
+		if (os->received + len > c->srv->cfg->max_file_size) {
+			c->err_msg = "the stream grew larger than "
+				     "--max-file-size";
+			store_put_discard(&os->up);
+			return FR_E_TOO_LARGE;
+		}
+		os->received += len;
+		os->chunk_left = len;
+	}
+	c->body_left = 0;
+	return FR_OK;
+}
+
+static int commit(struct conn *c)
+{
+	const struct fr_request *q = &c->req;
+	char hex[FR_SHA256_HEX];
+	uint64_t size = c->os.chunked ? c->os.received : q->size;
+	int r;
+
+	fr_sha256_final_hex(c->sha, hex);
+	if (q->has_sha256 && strcmp(hex, q->sha256) != 0) {
+		c->err_msg = "the body does not match \"sha256\"";
+		store_put_discard(&c->os.up); /* cleanup drops the file */
+		return FR_E_CHECKSUM_MISMATCH;
+	}
+	r = store_put_commit(&c->os.up);
+	if (r != FR_OK) {
+		store_put_discard(&c->os.up);
+		return r;
+	}
+	memcpy(c->sha256, hex, sizeof(hex));
+	return fr_resp_put_ok(&c->out, q->path, size, hex) == FR_OK
+		       ? FR_OK
+		       : FR_E_INTERNAL;
+}
+
+int op_put_step(struct conn *c)
+{
+	int r;
+
+	if (c->state == CS_BODY_OUT)
+		return hash_prefix(c);
+	r = c->os.chunked ? chunked(c) : pump(c, &c->body_left);
 	if (r != FR_OK)
 		return r;
 	return commit(c);

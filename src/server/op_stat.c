@@ -15,8 +15,8 @@ static int reply(struct conn *c, const char *sha)
 {
 	const struct store_stat *st = &c->os.st;
 
-	return fr_resp_stat_ok(&c->out, st->is_dir, st->size, st->mtime,
-			       sha) == FR_OK
+	return fr_resp_stat_ok(&c->out, st->is_dir, st->size, st->mtime, sha,
+			       c->proto >= 2 ? (int)st->mode : -1) == FR_OK
 		       ? FR_OK
 		       : FR_E_INTERNAL;
 }

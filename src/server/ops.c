@@ -11,27 +11,43 @@
 
 #include "ferry/err.h"
 #include "conn.h"
+#include "listing.h"
 #include "ops.h"
 
 static const struct op ops[] = {
-	/* op            perm    root_ok start            step */
-	{ FR_OP_HELLO, 0, true, op_hello_start, NULL },
-	{ FR_OP_PUT, PERM_W, false, op_put_start, op_put_step },
-	{ FR_OP_GET, PERM_R, false, op_get_start, op_get_step },
-	{ FR_OP_LIST, PERM_L, true, op_list_start, op_list_step },
-	/* issue 3: r = get/stat, w = put, l = list, d = delete */
-	{ FR_OP_STAT, PERM_R, true, op_stat_start, op_stat_step },
-	{ FR_OP_DELETE, PERM_D, false, op_delete_start, NULL },
+	/* op          perm    root_ok proto start            step */
+	{ FR_OP_HELLO, 0, true, 1, op_hello_start, NULL },
+	{ FR_OP_PUT, PERM_W, false, 1, op_put_start, op_put_step },
+	{ FR_OP_GET, PERM_R, false, 1, op_get_start, op_get_step },
+	{ FR_OP_LIST, PERM_L, true, 1, op_list_start, op_list_step },
+	/* r = get/stat, w = put/mkdir, l = list, d = delete */
+	{ FR_OP_STAT, PERM_R, true, 1, op_stat_start, op_stat_step },
+	{ FR_OP_DELETE, PERM_D, false, 1, op_delete_start, NULL },
+	{ FR_OP_MKDIR, PERM_W, false, 2, op_mkdir_start, NULL },
 };
 
-const struct op *op_find(enum fr_op op)
+const struct op *op_find(enum fr_op op, unsigned proto)
 {
 	size_t i;
 
 	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
 		if (ops[i].op == op)
-			return &ops[i];
+			return ops[i].min_proto <= proto ? &ops[i] : NULL;
 	return NULL;
+}
+
+int op_request_as_v1(struct fr_request *q, const char **why)
+{
+	if (q->op == FR_OP_PUT && !q->has_size) {
+		*why = "put needs \"size\"";
+		return FR_E_BAD_REQUEST;
+	}
+	q->body = FR_BODY_READY;
+	q->has_mtime = false;
+	q->has_mode = false;
+	q->recursive = false;
+	q->parents = false;
+	return FR_OK;
 }
 
 void op_state_init(struct op_state *os)
@@ -47,7 +63,7 @@ void op_state_cleanup(struct op_state *os)
 		close(os->fd);
 	/* an upload that did not commit leaves nothing behind */
 	store_put_abort(&os->up);
-	store_entries_free(os->entries, os->n_entries);
+	listing_free(os->listing);
 	fr_list_free(os->lb);
 	op_state_init(os);
 }

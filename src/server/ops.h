@@ -30,12 +30,20 @@ struct op {
 	enum fr_op op;
 	unsigned perm;
 	bool root_ok; /* "" (the root) is a valid path for this op */
+	unsigned min_proto; /* below it the op does not exist (unsupported) */
 	int (*start)(struct conn *c);
 	int (*step)(struct conn *c); /* NULL: never has a body */
 };
 
-/* The table entry for op, NULL for FR_OP_UNKNOWN. */
-const struct op *op_find(enum fr_op op);
+/* The table entry for op on a connection speaking protocol proto; NULL
+ * for FR_OP_UNKNOWN and for ops newer than proto. */
+const struct op *op_find(enum fr_op op, unsigned proto);
+
+/* Make a parsed request mean on a protocol-1 connection exactly what
+ * ferryd 0.1 made of it: version-2 fields are ignored (unknown fields),
+ * so a put without "size" is bad_request again.  FR_OK or
+ * FR_E_BAD_REQUEST with *why. */
+int op_request_as_v1(struct fr_request *q, const char **why);
 
 /* What an operation keeps between steps; released by op_state_cleanup
  * (which also discards an unfinished upload). */
@@ -46,8 +54,10 @@ struct op_state {
 	uint64_t offset; /* get: first byte sent */
 	struct store_stat st;   /* stat */
 	struct store_upload up; /* put */
-	struct store_entry *entries; /* list */
-	size_t n_entries, next;
+	bool chunked;           /* put: a chunked body (protocol 2) */
+	uint64_t chunk_left;    /* put: bytes of the current chunk to come */
+	uint64_t received;      /* put: chunked bytes so far */
+	struct listing *listing; /* list */
 	struct fr_list_builder *lb;
 };
 
@@ -64,6 +74,7 @@ int op_list_step(struct conn *c);
 int op_stat_start(struct conn *c);
 int op_stat_step(struct conn *c);
 int op_delete_start(struct conn *c);
+int op_mkdir_start(struct conn *c);
 
 /* Hash up to one FR_IO_CHUNK of c->os.fd into c->sha (shared by get and
  * stat): FR_OK when pos reached limit, FR_AGAIN when more remains. */

@@ -159,6 +159,7 @@ static void fill_stat(const struct stat *st, struct store_stat *out)
 	out->is_dir = S_ISDIR(st->st_mode);
 	out->size = out->is_dir ? 0 : (uint64_t)st->st_size;
 	out->mtime = (int64_t)st->st_mtime;
+	out->mode = (unsigned)st->st_mode & 0777;
 }
 
 int store_open_read(int root, const char *path, int *fd,
@@ -240,101 +241,6 @@ out:
 	return r;
 }
 
-static int entry_cmp(const void *a, const void *b)
-{
-	const struct store_entry *x = a, *y = b;
-
-	return strcmp(x->name, y->name);
-}
-
-void store_entries_free(struct store_entry *e, size_t n)
-{
-	size_t i;
-
-	if (!e)
-		return;
-	for (i = 0; i < n; i++)
-		free(e[i].name);
-	free(e);
-}
-
-int store_list(int root, const char *path, struct store_entry **out,
-	       size_t *n)
-{
-	struct store_entry *v = NULL, *nv;
-	size_t len = 0, cap = 0;
-	const char *last;
-	struct dirent *de;
-	DIR *d = NULL;
-	int dfd = -1, r;
-
-	*out = NULL;
-	*n = 0;
-	r = walk(root, path, false, false, &dfd, &last);
-	if (r != FR_OK)
-		goto out;
-	d = fdopendir(dfd);
-	if (!d) {
-		r = fr_err_from_errno(errno);
-		goto out;
-	}
-	dfd = -1; /* owned by d now */
-	for (;;) {
-		struct stat sb;
-		size_t nl;
-
-		errno = 0;
-		de = readdir(d);
-		if (!de) {
-			if (errno != 0)
-				r = fr_err_from_errno(errno);
-			break;
-		}
-		nl = strlen(de->d_name);
-		/* SECURITY: only names a client could address are shown
-		 * (the path rules also drop "", "." and "..") */
-		if (nl == 0 || fr_path_check(de->d_name, nl, NULL) != FR_OK ||
-		    fr_name_is_reserved(de->d_name))
-			continue;
-		if (fstatat(dirfd(d), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) != 0)
-			continue; /* vanished meanwhile */
-		if (!S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode))
-			continue;
-		if (len == cap) {
-			cap = cap ? 2 * cap : 64;
-			nv = reallocarray(v, cap, sizeof(*v));
-			if (!nv) {
-				r = FR_E_INTERNAL;
-				goto out;
-			}
-			v = nv;
-		}
-		v[len].name = strdup(de->d_name);
-		if (!v[len].name) {
-			r = FR_E_INTERNAL;
-			goto out;
-		}
-		v[len].is_dir = S_ISDIR(sb.st_mode);
-		v[len].size = v[len].is_dir ? 0 : (uint64_t)sb.st_size;
-		v[len].mtime = (int64_t)sb.st_mtime;
-		len++;
-	}
-	if (r != FR_OK)
-		goto out;
-	if (len > 1)
-		qsort(v, len, sizeof(*v), entry_cmp);
-	*out = v;
-	*n = len;
-	v = NULL;
-	len = 0;
-out:
-	store_entries_free(v, len);
-	if (d)
-		closedir(d);
-	close_fd(&dfd);
-	return r;
-}
-
 int store_delete(int root, const char *path)
 {
 	const char *last;
@@ -367,6 +273,37 @@ int store_delete(int root, const char *path)
 		       "the unlink: %s", path, strerror(errno));
 out:
 	close_fd(&dfd);
+	return r;
+}
+
+int store_mkdir(int root, const char *path, bool parents)
+{
+	const char *last;
+	struct stat sb;
+	int dfd = -1, r;
+
+	r = walk(root, path, true, parents, &dfd, &last);
+	if (r != FR_OK)
+		goto out;
+	if (*last == '\0') {
+		r = FR_E_INVALID_PATH;
+		goto out;
+	}
+	if (mkdirat(dfd, last, 0755) != 0) {
+		r = fr_err_from_errno(errno);
+		if (errno == EEXIST && parents &&
+		    fstatat(dfd, last, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISDIR(sb.st_mode))
+			r = FR_OK;
+		else if (errno == EEXIST)
+			r = FR_E_EXISTS;
+		goto out;
+	}
+	if (fsync(dfd) != 0)
+		r = fr_err_from_errno(errno);
+out:
+	if (dfd >= 0)
+		close(dfd);
 	return r;
 }
 

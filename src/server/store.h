@@ -24,14 +24,7 @@ struct store_stat {
 	bool is_dir;
 	uint64_t size;
 	int64_t mtime;
-};
-
-/* One listing entry; name is heap memory owned by the array. */
-struct store_entry {
-	char *name;
-	bool is_dir;
-	uint64_t size;
-	int64_t mtime;
+	unsigned mode; /* permission bits, 0777 */
 };
 
 /* An upload in progress: a temporary file next to its target. */
@@ -40,6 +33,9 @@ struct store_upload {
 	int fd;
 	bool overwrite;
 	bool hold;     /* a locked part file: store_put_abort keeps it */
+	unsigned mode; /* given to the file at commit (0644 by default) */
+	bool has_mtime; /* set the modification time at commit */
+	int64_t mtime;
 	uint64_t have; /* bytes already held when the upload began */
 	uint64_t wrote; /* bytes store_put_write added since */
 	char tmp[sizeof(FR_RESERVED_PREFIX) + STORE_PART_ID_HEX];
@@ -123,7 +119,8 @@ size_t store_sweep_parts(int root, uint64_t ttl, size_t max_entries,
 /* Append n bytes to the temporary file (no_space, io_error ...). */
 int store_put_write(struct store_upload *u, const void *p, size_t n);
 
-/* fsync the data, move it under its final name (atomically refusing an
+/* fsync the data (after giving it u->mode and, with u->has_mtime,
+ * u->mtime), move it under its final name (atomically refusing an
  * existing file without overwrite), fsync the directory.  On success the
  * upload is finished and released; on error it is still active (call
  * store_put_abort). */
@@ -145,16 +142,16 @@ int store_read(int fd, void *p, size_t n, size_t *got);
 /* Type, size and mtime of path ("" is the root). */
 int store_stat(int root, const char *path, struct store_stat *st);
 
-/* The regular files and directories in directory path ("" is the root),
- * sorted bytewise by name, without reserved names, symlinks, special
- * files and names that are not valid path components.  Free with
- * store_entries_free. */
-int store_list(int root, const char *path, struct store_entry **out,
-	       size_t *n);
-void store_entries_free(struct store_entry *e, size_t n);
+/* Listings: see listing.h (they start from store_open_dir). */
 
 /* Remove a file, or a directory if it is empty (not_empty). */
 int store_delete(int root, const char *path);
+
+/* Create directory path (mode 0755) and fsync its parent.  Without
+ * parents, the parent must exist and path must not (exists); with
+ * parents, missing parents are created and an existing directory is
+ * fine (an existing file is still exists). */
+int store_mkdir(int root, const char *path, bool parents);
 
 /* Open directory path ("" is the root itself, as a new open file
  * description) with the same no-symlink walk, creating missing components

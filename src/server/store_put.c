@@ -39,6 +39,7 @@ void store_upload_init(struct store_upload *u)
 	memset(u, 0, sizeof(*u));
 	u->dirfd = -1;
 	u->fd = -1;
+	u->mode = 0644;
 }
 
 int store_lock(int fd)
@@ -326,10 +327,23 @@ static int link_commit(struct store_upload *u)
 
 int store_put_commit(struct store_upload *u)
 {
+	struct timespec ts[2];
 	struct stat st;
 	int r;
 
-	if (fsync(u->fd) != 0 || fstat(u->fd, &st) != 0)
+	if (u->has_mtime) {
+		ts[0].tv_sec = 0;
+		ts[0].tv_nsec = UTIME_OMIT; /* atime: leave it */
+		ts[1].tv_sec = (time_t)u->mtime;
+		ts[1].tv_nsec = 0;
+		if (futimens(u->fd, ts) != 0)
+			return fr_err_from_errno(errno);
+	}
+	/* SECURITY: mode comes from the request masked to 0777 and to the
+	 * executable bits by op_put.c: never setuid, setgid or sticky.  Set
+	 * before the fsync, which makes them durable with the data. */
+	if (fchmod(u->fd, u->mode & 0777) != 0 || fsync(u->fd) != 0 ||
+	    fstat(u->fd, &st) != 0)
 		return fr_err_from_errno(errno);
 	/* SECURITY: belt and braces behind the lock: a part another writer
 	 * appended to (a file system whose locks are not cluster-wide) is
@@ -342,8 +356,6 @@ int store_put_commit(struct store_upload *u)
 		       (unsigned long long)(u->have + u->wrote));
 		return FR_E_IO_ERROR;
 	}
-	if (fchmod(u->fd, 0644) != 0)
-		return fr_err_from_errno(errno);
 	if (u->overwrite) {
 		if (renameat(u->dirfd, u->tmp, u->dirfd, u->name) != 0)
 			return fr_err_from_errno(errno);

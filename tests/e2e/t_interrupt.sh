@@ -164,7 +164,7 @@ if wait_until 60 inflight; then
 	pass "SIGTERM sent while a 512 MiB upload is in flight"
 	wait "$client"
 	rc=$?
-	expect_eq 0 "$rc" "the upload in flight finished after SIGTERM"
+	expect_eq 0 "$rc" "the upload in flight finished after SIGTERM" || sed "s/^/  | /" "$W/drain.err"
 	expect_eq "$want  drain.bin" "$(cat "$W/drain.out")" "its hash line"
 	expect_eq "$want" "$(sha "$ROOT/drain.bin" 2>/dev/null)" "its content"
 	if wait_until 30 bash -c '! kill -0 "$1"' _ "$SRV_PID"; then

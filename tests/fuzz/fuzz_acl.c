@@ -1,6 +1,6 @@
 /*
  * fuzz_acl.c - libFuzzer entry for the ACL file parser (fr_acl_parse in
- * proto.c).
+ * aclfile.c).
  *
  * An accepted file must yield entries that obey the documented rules:
  * sorted unique names without control characters, roots that pass the
@@ -14,7 +14,7 @@
 #include "ferry/err.h"
 #include "ferry/limits.h"
 #include "ferry/path.h"
-#include "ferry/proto.h"
+#include "ferry/aclfile.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

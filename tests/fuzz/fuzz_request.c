@@ -1,5 +1,5 @@
 /*
- * fuzz_request.c - libFuzzer entry for the request parser (proto.c over
+ * fuzz_request.c - libFuzzer entry for the request parser (request.c over
  * cJSON): JSON payload -> struct fr_request.
  *
  * Checks the parser's contract on every input: an accepted request has a

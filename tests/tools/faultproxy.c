@@ -12,6 +12,9 @@
  *   --cut-after N     close both sides (RST) once N bytes went through
  *   --stall-after N --stall S   forward nothing for S seconds at byte N
  *   --flip-at N       flip the lowest bit of byte N
+ *   --mute-down-after N  once N bytes went up, drop what the server sends
+ *                     and cut both sides 2 s later (an answer lost with
+ *                     the connection, after the server acted on it)
  * and on every connection, like a load balancer's send-proxy:
  *   --proxy v1|v2|v2-local|raw:HEX   first send a PROXY protocol header
  *                     (v2-local: the LOCAL command of health checks;
@@ -50,13 +53,14 @@ static struct {
 	const char *to_host, *to_port, *port_file;
 	int dir; /* 1 up, 2 down, 3 both */
 	long delay_ms, rate;
-	long long cut_after, stall_after, flip_at;
+	long long cut_after, stall_after, flip_at, mute_after;
 	long stall_s, max_s, faults;
 	const char *proxy, *proxy_src, *bind_ip;
 } o = {.dir = 3,
        .cut_after = -1,
        .stall_after = -1,
        .flip_at = -1,
+       .mute_after = -1,
        .max_s = 120,
        .faults = 1};
 
@@ -227,6 +231,8 @@ static void serve(int cfd, long id)
 	unsigned char buf[CHUNK];
 	long long count[3] = {0, 0, 0};
 	bool faulty = id <= o.faults, stalled[3] = {false, false, false};
+	bool muted = false;
+	struct timespec mute_t0 = {0, 0}, t;
 	struct pollfd pf[2];
 	int sfd = dial(), fds[3], i, d;
 	ssize_t n;
@@ -250,7 +256,17 @@ static void serve(int cfd, long id)
 		pf[0].fd = cfd;
 		pf[1].fd = sfd;
 		pf[0].events = pf[1].events = POLLIN;
-		if (poll(pf, 2, -1) < 0) {
+		if (muted) {
+			clock_gettime(CLOCK_MONOTONIC, &t);
+			if (t.tv_sec - mute_t0.tv_sec >= 2) {
+				fprintf(stderr,
+				        "faultproxy: muted conn %ld cut\n", id);
+				hard_close(cfd);
+				hard_close(sfd);
+				return;
+			}
+		}
+		if (poll(pf, 2, muted ? 100 : -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
@@ -314,6 +330,17 @@ static void serve(int cfd, long id)
 					sleep_ms((long)(n * 1000 / o.rate));
 			}
 			count[d] += n;
+			if (faulty && o.mute_after >= 0 && !muted &&
+			    count[1] >= o.mute_after) {
+				muted = true;
+				clock_gettime(CLOCK_MONOTONIC, &mute_t0);
+				fprintf(stderr,
+				        "faultproxy: mute conn %ld down after "
+				        "%lld up\n",
+				        id, count[1]);
+			}
+			if (muted && d == 2)
+				continue; /* the answer is lost */
 			if (write_all(fds[d == 1 ? 2 : 1], buf, (size_t)n) < 0)
 				goto out;
 		}
@@ -362,6 +389,7 @@ int main(int argc, char **argv)
 	    {"proxy", required_argument, NULL, 'P'},
 	    {"proxy-src", required_argument, NULL, 'S'},
 	    {"bind", required_argument, NULL, 'B'},
+	    {"mute-down-after", required_argument, NULL, 'M'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct sockaddr_in sa;
@@ -423,6 +451,9 @@ int main(int argc, char **argv)
 			break;
 		case 'B':
 			o.bind_ip = optarg;
+			break;
+		case 'M':
+			o.mute_after = num(optarg);
 			break;
 		default:
 			fprintf(stderr, "faultproxy: bad option\n");
