@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+struct engine;
+
 /* Exit statuses of ferry; the contract of issue 2, repeated in --help. */
 enum {
 	FX_OK = 0,
@@ -36,6 +38,8 @@ struct cli {
 	bool quiet;    /* -q: no progress, no success lines for put/get/rm */
 	bool progress; /* stderr is a terminal and not -q */
 	unsigned parallel; /* -j / --parallel N: connections (1..16) */
+	struct engine *shared; /* the session's engine (ferry shell), or NULL:
+				  each command makes its own */
 };
 
 /* Command entry points.  argv[0] is the command name; each returns an exit

@@ -435,7 +435,7 @@ int cmd_get(const struct cli *cli, int argc, char **argv)
 	}
 	if (rc == FX_OK)
 		rc = engine_run(p.e);
-	engine_free(p.e);
+	engine_release(cli, p.e);
 	for (t = p.trees; t; t = tn) {
 		tn = t->next;
 		free(t->remote);

@@ -116,10 +116,7 @@ int cmd_ls(const struct cli *cli, int argc, char **argv)
 		if (rc != FX_OK)
 			return rc;
 	}
-	e = engine_new(cli, 1);
-	if (!e)
-		return cli_usage("ls", "out of memory");
-	rc = engine_open(e);
+	rc = engine_acquire(cli, 1, CLI_DEFAULT_RETRIES, &e);
 	if (rc == FX_OK) {
 		j = xlist_new("ls", rpath, false, false, collect, &rs);
 		if (j) {
@@ -142,6 +139,6 @@ int cmd_ls(const struct cli *cli, int argc, char **argv)
 	for (i = 0; i < rs.n; i++)
 		free(rs.v[i].name);
 	free(rs.v);
-	engine_free(e);
+	engine_release(cli, e);
 	return rc;
 }

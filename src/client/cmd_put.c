@@ -310,7 +310,7 @@ int cmd_put(const struct cli *cli, int argc, char **argv)
 		rc = engine_run(p.e);
 	}
 	walk_free(p.w);
-	engine_free(p.e);
+	engine_release(cli, p.e);
 	for (i = 0; i < p.n_fds; i++)
 		close(p.fds[i]);
 	return rc;

@@ -26,10 +26,7 @@ int cmd_rm(const struct cli *cli, int argc, char **argv)
 		return rc;
 	if (argc - first < 1)
 		return cli_usage("rm", "no REMOTE path given");
-	e = engine_new(cli, 1);
-	if (!e)
-		return cli_usage("rm", "out of memory");
-	rc = engine_open(e);
+	rc = engine_acquire(cli, 1, CLI_DEFAULT_RETRIES, &e);
 	for (i = first; rc == FX_OK && i < argc; i++) {
 		one = cli_remote("rm", argv[i], rpath, sizeof rpath, NULL);
 		if (one != FX_OK) {
@@ -45,6 +42,6 @@ int cmd_rm(const struct cli *cli, int argc, char **argv)
 	}
 	if (rc == FX_OK)
 		rc = engine_run(e);
-	engine_free(e);
+	engine_release(cli, e);
 	return rc;
 }

@@ -90,11 +90,12 @@ static int run_stats(const struct cli *cli, const char *cmd, int argc,
 		     void *arg, struct engine **ep)
 {
 	char rpath[FR_PATH_MAX + 1];
-	struct engine *e = *ep;
+	struct engine *e;
 	struct job *j;
 	int i, rc, one;
 
-	rc = engine_open(e);
+	rc = engine_acquire(cli, 1, CLI_DEFAULT_RETRIES, ep);
+	e = *ep;
 	for (i = first; rc == FX_OK && i < argc; i++) {
 		one = cli_remote(cmd, argv[i], rpath, sizeof rpath, NULL);
 		if (one != FX_OK) {
@@ -108,7 +109,6 @@ static int run_stats(const struct cli *cli, const char *cmd, int argc,
 		}
 		engine_push(e, j);
 	}
-	(void)cli;
 	return rc == FX_OK ? engine_run(e) : rc;
 }
 
@@ -123,12 +123,10 @@ int cmd_stat(const struct cli *cli, int argc, char **argv)
 		return rc;
 	if (argc - first != 1)
 		return cli_usage("stat", "exactly one REMOTE");
-	e = engine_new(cli, 1);
-	if (!e)
-		return cli_usage("stat", "out of memory");
+	e = NULL;
 	rc = run_stats(cli, "stat", argc, argv, first, false, show_stat,
 		       (void *)cli, &e);
-	engine_free(e);
+	engine_release(cli, e);
 	return rc;
 }
 
@@ -143,10 +141,7 @@ int cmd_sum(const struct cli *cli, int argc, char **argv)
 		return rc;
 	if (argc - first < 1)
 		return cli_usage("sum", "no REMOTE file given");
-	c.e = engine_new(cli, 1);
-	if (!c.e)
-		return cli_usage("sum", "out of memory");
 	rc = run_stats(cli, "sum", argc, argv, first, true, show_sum, &c, &c.e);
-	engine_free(c.e);
+	engine_release(cli, c.e);
 	return rc;
 }

@@ -25,12 +25,9 @@ int cmd_whoami(const struct cli *cli, int argc, char **argv)
 		return rc;
 	if (argc - first != 0)
 		return cli_usage("whoami", "no arguments expected");
-	e = engine_new(cli, 1);
-	if (!e)
-		return cli_usage("whoami", "out of memory");
-	rc = engine_open(e);
+	rc = engine_acquire(cli, 1, CLI_DEFAULT_RETRIES, &e);
 	if (rc != FX_OK) {
-		engine_free(e);
+		engine_release(cli, e);
 		return rc;
 	}
 	s = engine_session(e);
@@ -51,6 +48,6 @@ int cmd_whoami(const struct cli *cli, int argc, char **argv)
 		       s->hello.perms, s->hello.server, s->where,
 		       s->hello.version, tls);
 	}
-	engine_free(e);
+	engine_release(cli, e);
 	return rc;
 }

@@ -24,7 +24,8 @@
 struct engine {
 	const struct cli *cli;
 	struct fr_tls_ctx *ctx;
-	unsigned n_lanes;
+	unsigned n_lanes;  /* lanes allocated (FR_CLIENT_MAX_LANES) */
+	unsigned n_active; /* lanes this command may use */
 	unsigned retries;
 	struct lane lanes[FR_CLIENT_MAX_LANES];
 	struct job *rq_head, *rq_tail; /* given back by dropped lanes */
@@ -45,13 +46,47 @@ struct engine *engine_new(const struct cli *cli, unsigned lanes)
 	if (!e)
 		return NULL;
 	e->cli = cli;
-	e->n_lanes = lanes < 1 ? 1
-		     : lanes > FR_CLIENT_MAX_LANES ? FR_CLIENT_MAX_LANES
-						   : lanes;
-	e->retries = CLI_DEFAULT_RETRIES;
+	e->n_lanes = FR_CLIENT_MAX_LANES; /* buffers come when used */
 	for (i = 0; i < e->n_lanes; i++)
 		lane_init(&e->lanes[i], e, i);
+	engine_begin(e, lanes, CLI_DEFAULT_RETRIES);
 	return e;
+}
+
+void engine_begin(struct engine *e, unsigned lanes, unsigned retries)
+{
+	e->n_active = lanes < 1 ? 1
+		      : lanes > FR_CLIENT_MAX_LANES ? FR_CLIENT_MAX_LANES
+						    : lanes;
+	e->retries = retries;
+	e->rc = FX_OK;
+	e->rc_seq = 0;
+	e->seq = 0;
+	e->stop = false;
+	memset(&e->src, 0, sizeof(e->src));
+	e->src_more = false;
+}
+
+int engine_acquire(const struct cli *cli, unsigned lanes, unsigned retries,
+		   struct engine **out)
+{
+	*out = cli->shared;
+	if (*out)
+		engine_begin(*out, lanes, retries);
+	else
+		*out = engine_new(cli, lanes);
+	if (!*out) {
+		cli_say("out of memory");
+		return FX_LOCAL;
+	}
+	engine_set_retries(*out, retries);
+	return engine_open(*out);
+}
+
+void engine_release(const struct cli *cli, struct engine *e)
+{
+	if (e != cli->shared)
+		engine_free(e);
 }
 
 static void free_list(struct job *j)
@@ -187,11 +222,8 @@ int engine_start_xfer(const struct cli *cli, const struct xfer_opts *o,
 	char what[32];
 	int rc;
 
-	*out = engine_new(cli, o->parallel ? o->parallel : cli->parallel);
-	if (!*out)
-		return cli_usage(cmd, "out of memory");
-	engine_set_retries(*out, o->retries);
-	rc = engine_open(*out);
+	rc = engine_acquire(cli, o->parallel ? o->parallel : cli->parallel,
+			    o->retries, out);
 	if (rc == FX_OK && o->preserve) {
 		snprintf(what, sizeof what, "%s -p", cmd);
 		rc = engine_need_v2(*out, what,
@@ -242,8 +274,7 @@ struct job *engine_take(struct engine *e, struct lane *l)
 	struct job *j;
 	bool more = false;
 
-	(void)l;
-	if (e->stop)
+	if (e->stop || l->id >= e->n_active)
 		return NULL;
 	j = take(&e->rq_head, &e->rq_tail);
 	if (!j)
@@ -399,7 +430,7 @@ static void connect_lanes(struct engine *e, double now)
 	unsigned i;
 	struct lane *l;
 
-	for (i = 0; i < e->n_lanes && work_left(e); i++) {
+	for (i = 0; i < e->n_active && work_left(e); i++) {
 		l = &e->lanes[i];
 		if (l->up || l->dead || now < l->retry_at)
 			continue;
@@ -458,11 +489,11 @@ int engine_run(struct engine *e)
 				busy = true;
 			if (l->up)
 				idle_work |= lane_idle_work(l);
-			dead += l->dead;
+			dead += i < e->n_active && l->dead;
 		}
 		if (!busy && !work_left(e))
 			break;
-		if (!busy && dead == e->n_lanes) {
+		if (!busy && dead == e->n_active) {
 			fail_rest(e);
 			break;
 		}
@@ -476,8 +507,8 @@ int engine_run(struct engine *e)
 				pfd[n].events = lane_events(l);
 				pfd[n].revents = 0;
 				map[n++] = i;
-			} else if (!l->dead && work_left(e) &&
-				   l->retry_at < wake) {
+			} else if (i < e->n_active && !l->dead &&
+				   work_left(e) && l->retry_at < wake) {
 				wake = l->retry_at;
 			}
 		}

@@ -114,6 +114,19 @@ struct job_source {
 struct engine *engine_new(const struct cli *cli, unsigned lanes);
 void engine_free(struct engine *e); /* NULL is a no-op */
 
+/* A new command on an engine that may have run others (the shell keeps
+ * one, with its connections, for the whole session): lanes it may use,
+ * retries, and a fresh exit status.  Queues are empty between commands. */
+void engine_begin(struct engine *e, unsigned lanes, unsigned retries);
+
+/* The engine a command runs on: cli->shared when set (the session's, see
+ * engine_begin), else a new one; its first lane connected (again, if the
+ * server closed it meanwhile).  FX_OK with *out, or the exit status after
+ * its line (then *out may still need engine_release). */
+int engine_acquire(const struct cli *cli, unsigned lanes, unsigned retries,
+		   struct engine **out);
+void engine_release(const struct cli *cli, struct engine *e);
+
 /* Connect the first lane now (to learn the server's protocol before
  * planning).  FX_OK or the exit status (the line was printed). */
 int engine_open(struct engine *e);
