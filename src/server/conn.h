@@ -110,4 +110,28 @@ int conn_read(struct conn *c, struct fr_buf *b, size_t n);
  * return FR_AGAIN so the connection goes to the back of the queue. */
 bool conn_quantum_spent(const struct conn *c);
 
+/* ---- between conn.c and conn_req.c (the request cycle) -------------- */
+
+/* CS_READ_REQUEST: frame, parse, check and dispatch the next request.
+ * FR_OK (the next state is set), FR_TLS_WANT_*, or an error that drops
+ * the connection. */
+int conn_read_request(struct conn *c);
+
+/* CS_BODY_IN / CS_BODY_OUT: one step of the op's body. */
+int conn_body_step(struct conn *c);
+
+/* CS_DISCARD: drop what is left of a refused body. */
+int conn_discard(struct conn *c);
+
+/* A request failed with err: answer it by the protocol's rules (see
+ * conn_req.c).  FR_OK to go on, or an error that drops the connection. */
+int conn_request_fail(struct conn *c, int err, const char *why);
+
+/* The one log line of a request (and its metrics), and the end of its
+ * operation state. */
+void conn_request_finish(struct conn *c, int err, const char *why);
+
+/* Body bytes moved since the last call, into the metrics. */
+void conn_count_bytes(struct conn *c);
+
 #endif
