@@ -343,6 +343,22 @@ int cli_merge(int rc, int next)
 	return rc != FX_OK ? rc : next;
 }
 
+bool cli_xdg_path(const char *var, const char *fallback, const char *rel,
+		  char *out, size_t n)
+{
+	const char *x = getenv(var), *home = getenv("HOME");
+	int w;
+
+	/* the XDG spec: a relative value is to be ignored */
+	if (x && x[0] == '/')
+		w = snprintf(out, n, "%s/%s", x, rel);
+	else if (home && home[0] == '/')
+		w = snprintf(out, n, "%s/%s/%s", home, fallback, rel);
+	else
+		return false;
+	return w > 0 && (size_t)w < n;
+}
+
 unsigned cli_umask(void)
 {
 	static int cached = -1;

@@ -157,6 +157,12 @@ bool cli_join(char *out, size_t n, const char *dir, const char *name);
  * wins. */
 int cli_merge(int rc, int next);
 
+/* $var/rel when $var is an absolute path, else $HOME/fallback/rel (the
+ * XDG base directories: var "XDG_CONFIG_HOME", fallback ".config").
+ * false when neither can be named or it does not fit in out. */
+bool cli_xdg_path(const char *var, const char *fallback, const char *rel,
+		  char *out, size_t n);
+
 /* The process umask (read once). */
 unsigned cli_umask(void);
 

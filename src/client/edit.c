@@ -14,9 +14,11 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <wchar.h>
 
 #include "ferry/limits.h"
 
+#include "cli.h"
 #include "edit.h"
 
 struct edit {
@@ -33,16 +35,8 @@ struct edit {
 
 bool edit_history_path(char *out, size_t n)
 {
-	const char *x = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
-	int w;
-
-	if (x && x[0] == '/')
-		w = snprintf(out, n, "%s/ferry/history", x);
-	else if (home && home[0] == '/')
-		w = snprintf(out, n, "%s/.local/state/ferry/history", home);
-	else
-		return false;
-	return w > 0 && (size_t)w < n;
+	return cli_xdg_path("XDG_STATE_HOME", ".local/state", "ferry/history",
+			    out, n);
 }
 
 static char *prompt_cb(EditLine *el)
@@ -136,8 +130,10 @@ struct edit *edit_new(FILE *out, const char *(*prompt)(void *arg),
 	el_set(ed->el, EL_SIGNAL, 0);
 	el_set(ed->el, EL_PROMPT, prompt_cb);
 	el_set(ed->el, EL_HIST, history, ed->h);
-	el_set(ed->el, EL_ADDFN, "ferry-complete", "complete a word",
-	       complete_cb);
+	/* el_wset: the narrow EL_ADDFN copies the names to wide strings that
+	 * libedit never frees; static wide ones are kept as they are */
+	el_wset(ed->el, EL_ADDFN, L"ferry-complete", L"complete a word",
+		complete_cb);
 	el_set(ed->el, EL_BIND, "^I", "ferry-complete", NULL);
 	if (edit_history_path(ed->path, sizeof ed->path))
 		(void)history(ed->h, &ev, H_LOAD, ed->path); /* may be new */

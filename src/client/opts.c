@@ -19,8 +19,8 @@
 #include "output.h"
 
 #define F(field) offsetof(struct cli, field)
-#define STR2(x) #x
-#define STR(x) STR2(x)
+/* the defaults as text: the table shows them in --help and `config` */
+_Static_assert(CLI_DEFAULT_RETRIES == 3, "the retries default below");
 
 static const struct opt table[] = {
     {"server", 's', "HOST[:PORT]", OK_SERVER, "FERRY_SERVER", OPT_FILE, NULL,
@@ -43,7 +43,7 @@ static const struct opt table[] = {
     {"parallel", 'j', "N", OK_LANES, NULL, OPT_FILE, "1", F(parallel),
      "spread the files of put and get over N connections (1-16)"},
     {"retries", 0, "N", OK_RETRIES, NULL, OPT_FILE,
-     STR(CLI_DEFAULT_RETRIES), F(retries),
+     "3", F(retries),
      "reconnections after a dropped connection, for every command "
      "(0-100; put and get --retries override it)"},
     {"json", 0, NULL, OK_BOOL, NULL, OPT_FILE, NULL, F(json),

@@ -26,23 +26,6 @@ static int bad(const char *line)
 	return FX_USAGE;
 }
 
-/* The default file: $XDG_CONFIG_HOME/ferry/config (an absolute
- * $XDG_CONFIG_HOME only, as the XDG spec says), else
- * ~/.config/ferry/config.  false when neither can be named. */
-static bool default_path(char *out, size_t n)
-{
-	const char *x = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
-	int w;
-
-	if (x && x[0] == '/')
-		w = snprintf(out, n, "%s/ferry/config", x);
-	else if (home && home[0] == '/')
-		w = snprintf(out, n, "%s/.config/ferry/config", home);
-	else
-		return false;
-	return w > 0 && (size_t)w < n;
-}
-
 /* SECURITY: the file names the server, the CA and the key we trust: one
  * that someone else can change is refused, as ssh refuses such a
  * ~/.ssh/config. */
@@ -306,7 +289,8 @@ int profile_load(struct opt_set *set, struct fr_conf **conf)
 	*conf = NULL;
 	if (explicit)
 		path = cfg->value;
-	else if (default_path(def, sizeof def))
+	else if (cli_xdg_path("XDG_CONFIG_HOME", ".config", "ferry/config",
+			      def, sizeof def))
 		path = def;
 	else
 		path = NULL;

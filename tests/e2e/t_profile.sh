@@ -93,6 +93,8 @@ expect_grep '^parallel = 5    # --parallel' "$OUT" "config: -j shows as a flag"
 expect_grep '^retries = 1    # .*config:7' "$OUT" "config: [default]'s line"
 expect_exit 0 "$F" --config "$C" config
 expect_grep '^parallel = 1    # built in' "$OUT" "config: a built-in default"
+expect_exit 0 "$F" --config /dev/null config
+expect_grep '^retries = 3    # built in' "$OUT" "config: the built-in retries (3)"
 expect_exit 2 "$F" --config "$C" -s good --profile wrongca whoami
 expect_grep 'name two profiles' "$ERR" "-s PROFILE and another --profile: refused"
 
