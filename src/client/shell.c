@@ -332,6 +332,9 @@ static int remote_list(void *arg, const char *dir,
 	struct job *j;
 	int rc;
 
+	/* a Tab is a small command of its own: an earlier Ctrl-C (during
+	 * another Tab's listing) is not for it */
+	cli_interrupt_clear();
 	rc = engine_acquire(&sh->cli, 1, 0, &e);
 	if (rc == FX_OK) {
 		/* quiet: a name that is no directory just completes nothing */
@@ -430,9 +433,11 @@ static const char *next_line(struct shell *sh, char **buf, size_t *cap)
 	ssize_t n;
 
 	if (sh->ed) {
-		while (!(l = edit_line(sh->ed, &intr)))
+		while (!(l = edit_line(sh->ed, &intr))) {
 			if (!intr)
 				return NULL;
+			cli_interrupt_clear(); /* that Ctrl-C was for the line */
+		}
 		return l;
 	}
 	for (;;) {

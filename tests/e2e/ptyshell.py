@@ -187,6 +187,11 @@ def main():
     t.read_until(P % "shelldir", 5)
     check(os.path.exists(os.path.join(root, "shelldir", "remote-file.txt")),
           "Ctrl-C at the prompt discards the line")
+    t.send(b"stat two-b\t")
+    check(t.read_until(r"two-b\.txt $", 5) is not None,
+          "Tab completes a remote name after a Ctrl-C at the prompt")
+    t.send(b"\r")
+    t.read_until(P % "shelldir")
 
     # Ctrl-C in the middle of a get (the proxy makes it slow)
     t.send(b"cd /\r")
