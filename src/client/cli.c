@@ -5,7 +5,7 @@
  * the one session a process may hold in ferry shell: its remote
  * directory, and the Ctrl-C flag.
  *
- * Global options and the command table live in main.c; nothing here opens a
+ * Global options live in opts.c, the command table in main.c; nothing here opens a
  * file or a socket.
  */
 #include <errno.h>

@@ -8,6 +8,8 @@
  * whichever lane is up next while it reconnects after a backoff (0.5 s
  * doubling to 30 s, at most --retries times).  It keeps the command's
  * exit status: the first failure, except that a connection failure wins.
+ * Ctrl-C in ferry shell (cli_interrupted) ends a run at once; between two
+ * commands of a session, idle lanes the server closed are let go.
  * Does not: know what a job does (job_ops), or print transfer results.
  */
 #include <errno.h>
