@@ -5,8 +5,8 @@
  * the one session a process may hold in ferry shell: its remote
  * directory, and the Ctrl-C flag.
  *
- * Global options live in opts.c, the command table in main.c; nothing here opens a
- * file or a socket.
+ * Global options live in opts.c, the command table in main.c; nothing
+ * here opens a file or a socket.
  */
 #include <errno.h>
 #include <getopt.h>
