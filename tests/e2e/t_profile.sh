@@ -148,6 +148,11 @@ expect_exit 2 "$F" -j 0 whoami
 expect_grep 'j/--parallel: wants a number from 1 to 16' "$ERR" "a flag's bad value: the same check"
 FERRY_SERVER='[::1' expect_exit 2 "$F" whoami
 expect_grep '^ferry: FERRY_SERVER: ' "$ERR" "an environment variable's bad value names it"
+# the bash completion offers the profiles of the file after -s and --profile
+got=$(FERRY_CONFIG=$C bash -c 'source "$1"; COMP_WORDS=(ferry -s w); COMP_CWORD=2; _ferry; echo "${COMPREPLY[*]}"' _ "$SRC/dist/ferry.bash")
+expect_eq "wrongca" "$got" "bash completion: -s completes a profile name"
+got=$(bash -c 'source "$1"; COMP_WORDS=(ferry --config "$2" --profile ""); COMP_CWORD=4; _ferry; echo "${COMPREPLY[*]}"' _ "$SRC/dist/ferry.bash" "$C")
+expect_eq "good wrongca local" "$got" "bash completion: --profile lists the profiles of --config's file"
 # help needs no config file, even a broken one
 expect_exit 0 "$F" --config "$T/bad.conf" help put
 finish
