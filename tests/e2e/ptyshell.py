@@ -251,10 +251,11 @@ def main():
     text = t.read_until(r"ls shelldir$", 5)
     check(text is not None, "the history is loaded by the next shell (Up)",
           repr(text))
-    t.send(b"\x03")
-    t.read_until(P % "", 5)
+    t.send(b"\x01\x0b")  # Ctrl-A Ctrl-K: the recalled line is gone
     t.send(b"exit 7\r")
-    check(t.wait() == 7, "exit N ends the shell with status N")
+    st = t.wait()
+    check(st == 7, "exit N ends the shell with status N",
+          "%r %r" % (st, t.buf[-500:]))
     return 0
 
 
