@@ -122,14 +122,14 @@ def main():
 
     # Tab on the first word completes a command
     t.send(b"wh\t")
-    check(t.read_until(r"whoami $", 5) is not None, "Tab completes a command name")
+    check(t.read_until(r"whoami $", 15) is not None, "Tab completes a command name")
     t.send(b"\r")
     check(t.read_until(r"identity: alice[\s\S]*" + P % "") is not None,
           "the completed command runs")
 
     # cd with a remote path completed by Tab (a directory gets its '/')
     t.send(b"cd sh\t")
-    check(t.read_until(r"cd shelldir/$", 5) is not None,
+    check(t.read_until(r"cd shelldir/$", 15) is not None,
           "Tab completes a remote directory, with '/'")
     t.send(b"\r")
     check(t.read_until(P % "shelldir") is not None,
@@ -137,7 +137,7 @@ def main():
 
     # a remote file relative to the remote directory: stat doc<Tab>
     t.send(b"stat rem\t")
-    check(t.read_until(r"stat remote-file\.txt $", 5) is not None,
+    check(t.read_until(r"stat remote-file\.txt $", 15) is not None,
           "Tab completes a remote file name relative to the remote directory")
     t.send(b"\r")
     text = t.read_until(P % "shelldir")
@@ -146,14 +146,14 @@ def main():
 
     # two candidates: Tab adds the common part, a second Tab lists them
     t.send(b"get two\t")
-    check(t.read_until(r"get two-$", 5) is not None,
+    check(t.read_until(r"get two-$", 15) is not None,
           "Tab adds the common prefix of two remote names")
     t.send(b"\t")
-    text = t.read_until(r"two-a\.txt +two-b\.txt[\s\S]*get two-$", 5)
+    text = t.read_until(r"two-a\.txt +two-b\.txt[\s\S]*get two-$", 15)
     check(text is not None, "a second Tab lists the candidates", repr(text))
     # get: the second operand is local
     t.send(b"a.txt locald\t")
-    text = t.read_until(r"a\.txt localdir/$", 5)
+    text = t.read_until(r"a\.txt localdir/$", 15)
     check(text is not None,
           "get: the second operand completes a local directory",
           repr(t.buf[-300:]))
@@ -164,7 +164,7 @@ def main():
 
     # put: the first operand is local
     t.send(b"put local-o\t")
-    check(t.read_until(r"put local-only\.txt $", 5) is not None,
+    check(t.read_until(r"put local-only\.txt $", 15) is not None,
           "put: the first operand completes a local file")
     t.send(b"\r")
     t.read_until(P % "shelldir")
@@ -182,13 +182,13 @@ def main():
 
     # Ctrl-C at the prompt throws the line away
     t.send(b"rm remote-file.txt\x03")
-    t.read_until(P % "shelldir", 5)
+    t.read_until(P % "shelldir", 15)
     t.send(b"\r")
-    t.read_until(P % "shelldir", 5)
+    t.read_until(P % "shelldir", 15)
     check(os.path.exists(os.path.join(root, "shelldir", "remote-file.txt")),
           "Ctrl-C at the prompt discards the line")
     t.send(b"stat two-b\t")
-    check(t.read_until(r"two-b\.txt $", 5) is not None,
+    check(t.read_until(r"two-b\.txt $", 15) is not None,
           "Tab completes a remote name after a Ctrl-C at the prompt")
     t.send(b"\r")
     t.read_until(P % "shelldir")
@@ -248,7 +248,7 @@ def main():
     t = Term(argv, work)
     t.read_until(P % "")
     t.send(b"\x1b[A")
-    text = t.read_until(r"ls shelldir$", 5)
+    text = t.read_until(r"ls shelldir$", 15)
     check(text is not None, "the history is loaded by the next shell (Up)",
           repr(text))
     t.send(b"\x01\x0b")  # Ctrl-A Ctrl-K: the recalled line is gone
