@@ -1,10 +1,34 @@
-# bash completion for ferry(1): commands, options, and remote paths (asked
-# of the server with `ferry ls`, only when a server is configured: -s on
-# the command line or FERRY_SERVER).  Installed as
+# bash completion for ferry(1): commands, options, profile names (from the
+# config file) and remote paths (asked of the server with `ferry ls`, only
+# when a server is configured: -s or --profile on the command line,
+# FERRY_SERVER, FERRY_PROFILE or a config file).  Installed as
 # share/bash-completion/completions/ferry.
 
-_ferry_globals='-s --server --ca --cert --key --crl --pin-sha256 --allow-open-key -j --parallel --json -q --quiet -h --help -V --version'
-_ferry_commands='put get ls stat sum rm whoami help'
+_ferry_globals='-s --server --ca --cert --key --crl --pin-sha256 --allow-open-key -j --parallel --retries --json -q --quiet --config --profile -b --batch -h --help -V --version'
+_ferry_commands='put get ls stat sum rm whoami config shell help'
+
+# The config file ferry would read: --config, FERRY_CONFIG, the default.
+_ferry_config_file() {
+	local i
+	for ((i = 1; i < COMP_CWORD; i++)); do
+		[[ ${COMP_WORDS[i]} == --config ]] && { echo "${COMP_WORDS[i + 1]}"; return; }
+		[[ ${COMP_WORDS[i]} == --config=* ]] && { echo "${COMP_WORDS[i]#--config=}"; return; }
+	done
+	if [[ -n ${FERRY_CONFIG:-} ]]; then
+		echo "$FERRY_CONFIG"
+	elif [[ ${XDG_CONFIG_HOME:-} == /* ]]; then
+		echo "$XDG_CONFIG_HOME/ferry/config"
+	else
+		echo "$HOME/.config/ferry/config"
+	fi
+}
+
+# The [profile NAME] names of that file.
+_ferry_profiles() {
+	local f
+	f=$(_ferry_config_file)
+	[[ -r $f ]] && sed -nE 's/^[[:space:]]*\[profile ([^]]+)\][[:space:]]*$/\1/p' "$f"
+}
 
 # The global options given so far (to reach the same server as the user).
 _ferry_conn_args() {
@@ -13,11 +37,11 @@ _ferry_conn_args() {
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		w=${COMP_WORDS[i]}
 		case $w in
-		-s | --server | --ca | --cert | --key | --crl | --pin-sha256)
+		-s | --server | --ca | --cert | --key | --crl | --pin-sha256 | --config | --profile)
 			_ferry_conn+=("$w" "${COMP_WORDS[i + 1]}")
 			((i++))
 			;;
-		--server=* | --ca=* | --cert=* | --key=* | --crl=* | --pin-sha256=* | --allow-open-key)
+		--server=* | --ca=* | --cert=* | --key=* | --crl=* | --pin-sha256=* | --config=* | --profile=* | --allow-open-key)
 			_ferry_conn+=("$w")
 			;;
 		esac
@@ -26,9 +50,11 @@ _ferry_conn_args() {
 
 # Remote names below the directory part of $1, directories with a '/'.
 _ferry_remote() {
-	local cur=$1 dir="" line name has_server=${FERRY_SERVER:-}
+	local cur=$1 dir="" line name has_server=${FERRY_SERVER:-}${FERRY_PROFILE:-}
 	_ferry_conn_args
-	[[ " ${_ferry_conn[*]} " == *" -s "* || " ${_ferry_conn[*]} " == *" --server"* ]] && has_server=1
+	[[ " ${_ferry_conn[*]} " == *" -s "* || " ${_ferry_conn[*]} " == *" --server"* ||
+		" ${_ferry_conn[*]} " == *" --profile"* ]] && has_server=1
+	[[ -r $(_ferry_config_file) ]] && has_server=1
 	[[ -n $has_server ]] || return 0
 	[[ $cur == */* ]] && dir=${cur%/*}/
 	while IFS= read -r line; do
@@ -47,18 +73,22 @@ _ferry() {
 	cur=${COMP_WORDS[COMP_CWORD]}
 	prev=${COMP_WORDS[COMP_CWORD - 1]}
 	case $prev in
-	--ca | --cert | --key | --crl)
+	--ca | --cert | --key | --crl | --config | -b | --batch)
 		compopt -o filenames 2>/dev/null
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return 0
 		;;
-	-s | --server | --pin-sha256 | --retries | -j | --parallel)
+	-s | --server | --profile)
+		COMPREPLY=($(compgen -W "$(_ferry_profiles)" -- "$cur"))
+		return 0
+		;;
+	--pin-sha256 | --retries | -j | --parallel)
 		return 0
 		;;
 	esac
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		case ${COMP_WORDS[i]} in
-		-s | --server | --ca | --cert | --key | --crl | --pin-sha256 | -j | --parallel | --retries) ((i++)) ;;
+		-s | --server | --ca | --cert | --key | --crl | --pin-sha256 | -j | --parallel | --retries | --config | --profile | -b | --batch) ((i++)) ;;
 		-*) ;;
 		*)
 			if [[ -z $cmd ]]; then
@@ -93,6 +123,9 @@ _ferry() {
 				COMPREPLY+=($(compgen -d -- "$cur"))
 			fi
 		fi
+		;;
+	config | shell)
+		[[ $cur == -* ]] && COMPREPLY=($(compgen -W '--help' -- "$cur"))
 		;;
 	ls | stat | sum | rm)
 		if [[ $cur == -* ]]; then

@@ -21,7 +21,7 @@ CERTS=$ROOT/certs/dev
 SERVE_DIR=$ROOT/tmp/quickstart-root
 WORK=$ROOT/tmp/quickstart
 PACKAGES=(build-essential cmake pkg-config libssl-dev libcjson-dev libcmocka-dev openssl ca-certificates
-	libinih-dev libmicrohttpd-dev scdoc)
+	libinih-dev libmicrohttpd-dev libedit-dev scdoc)
 check_only=
 case ${1:-} in
 --check) check_only=1 ;;

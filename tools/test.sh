@@ -29,7 +29,8 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 JOBS=${FERRY_TEST_JOBS:-2}
 PACKAGES=(build-essential cmake pkg-config libssl-dev libcjson-dev libcmocka-dev openssl ca-certificates
-	libinih-dev libmicrohttpd-dev scdoc sslscan clang libclang-rt-14-dev)
+	libinih-dev libmicrohttpd-dev libedit-dev scdoc sslscan clang libclang-rt-14-dev
+	python3) # python3: t_shell drives ferry shell through a pty (its pty module)
 FUZZ_SECONDS=${FERRY_FUZZ_SECONDS:-20}
 
 say() { printf '\n==== %s\n' "$*"; }

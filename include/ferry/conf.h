@@ -68,8 +68,18 @@ const char *fr_conf_name(const struct fr_conf *c);
 size_t fr_conf_count(const struct fr_conf *c);
 const struct fr_conf_item *fr_conf_get(const struct fr_conf *c, size_t i);
 
-/* True when a "[section]" header of that name appears in the file. */
+/* True when a "[section]" header of that name appears in the file (an
+ * empty section too). */
 bool fr_conf_has_section(const struct fr_conf *c, const char *section);
+
+/* The distinct section names in the order of their first header, and
+ * the line of that header (line may be NULL); NULL past the end. */
+size_t fr_conf_n_sections(const struct fr_conf *c);
+const char *fr_conf_section(const struct fr_conf *c, size_t i,
+			    unsigned *line);
+
+/* The number of lines of the file. */
+unsigned fr_conf_lines(const struct fr_conf *c);
 
 /*
  * A path value as the program should open it: an absolute path as it is,

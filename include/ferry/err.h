@@ -43,6 +43,7 @@ enum fr_err {
 	FR_E_PROTOCOL = -105,  /* the peer broke the protocol */
 	FR_E_USAGE = -106,     /* bad configuration or command line */
 	FR_E_LOCAL_IO = -107,  /* a local file operation failed */
+	FR_E_INTERRUPTED = -108, /* the user interrupted (Ctrl-C in ferry shell) */
 };
 
 /* Wire name of an error ("bad_request"), or NULL for local-only errors. */

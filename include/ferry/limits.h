@@ -91,6 +91,15 @@
  * "ready", so a refusal costs no transfer. */
 #define FR_CLIENT_EAGER_MAX (1024u * 1024u)
 
+/* Client shell (ferry shell, ferry -b): the longest command line, the
+ * history kept ($XDG_STATE_HOME/ferry/history), how long a remote listing
+ * serves Tab completion before it is asked again, and the most entries
+ * of one listing kept for it. */
+#define FR_SHELL_LINE_MAX (64u * 1024u)  /* bytes */
+#define FR_SHELL_HISTORY 1000u           /* lines */
+#define FR_SHELL_CACHE_SECONDS 5.0
+#define FR_SHELL_CACHE_ENTRIES 100000u
+
 /* I/O: file reads/writes and TLS records. */
 #define FR_IO_CHUNK (256u * 1024u)  /* bytes per file read/write */
 #define FR_TLS_RECORD 16384u

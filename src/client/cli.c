@@ -1,10 +1,12 @@
 /*
  * cli.c - command-line helpers shared by the ferry commands: option
  * parsing of one command, usage errors, remote-path normalisation, path
- * joining and the exit-status merge of multi-file commands.
+ * joining and the exit-status merge of multi-file commands; the state of
+ * the one session a process may hold in ferry shell: its remote
+ * directory, and the Ctrl-C flag.
  *
- * Global options and the command table live in main.c; nothing here opens a
- * file or a socket.
+ * Global options live in opts.c, the command table in main.c; nothing
+ * here opens a file or a socket.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -133,7 +135,7 @@ int cli_xfer_opts(int argc, char **argv, struct xfer_opts *o, bool *help,
 	int c;
 
 	memset(o, 0, sizeof *o);
-	o->retries = CLI_DEFAULT_RETRIES;
+	o->retries = CLI_RETRIES_UNSET; /* the global --retries then */
 	*help = false;
 	*first = argc;
 	opterr = 0;
@@ -186,11 +188,99 @@ int cli_xfer_opts(int argc, char **argv, struct xfer_opts *o, bool *help,
 	return FX_OK;
 }
 
+static char *g_rdir; /* the shell's remote directory, NULL outside it */
+static volatile sig_atomic_t g_interrupted;
+
+void cli_set_rdir(const char *dir)
+{
+	char *d = dir ? strdup(dir) : NULL;
+
+	if (dir && !d)
+		return; /* out of memory: keep the old one */
+	free(g_rdir);
+	g_rdir = d;
+}
+
+const char *cli_rdir(void)
+{
+	return g_rdir;
+}
+
+void cli_interrupt(void)
+{
+	g_interrupted = 1;
+}
+
+bool cli_interrupted(void)
+{
+	return g_interrupted != 0;
+}
+
+void cli_interrupt_clear(void)
+{
+	g_interrupted = 0;
+}
+
+/* In the shell: dir joined with arg, "." and ".." resolved (never above
+ * the root), empty components dropped, into out.  false when too long. */
+static bool resolve(const char *dir, const char *arg, char *out, size_t n,
+		    bool *is_dir)
+{
+	const char *p = arg, *e;
+	size_t len = 0, cl;
+
+	*is_dir = false;
+	if (*arg != '/') {
+		len = strlen(dir);
+		if (len >= n)
+			return false;
+		memcpy(out, dir, len);
+	}
+	out[len] = '\0';
+	while (*p) {
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break;
+		e = strchr(p, '/');
+		cl = e ? (size_t)(e - p) : strlen(p);
+		*is_dir = (cl == 1 && p[0] == '.') ||
+			  (cl == 2 && p[0] == '.' && p[1] == '.');
+		if (cl == 2 && p[0] == '.' && p[1] == '.') {
+			while (len > 0 && out[len - 1] != '/')
+				len--;
+			if (len > 0)
+				len--; /* the '/' before it */
+		} else if (!(cl == 1 && p[0] == '.')) {
+			if (len + (len > 0) + cl >= n)
+				return false;
+			if (len > 0)
+				out[len++] = '/';
+			memcpy(out + len, p, cl);
+			len += cl;
+		}
+		out[len] = '\0';
+		p += cl;
+	}
+	return true;
+}
+
 int cli_remote(const char *cmd, const char *arg, char *out, size_t n,
                bool *had_slash)
 {
 	size_t len;
+	bool is_dir;
 
+	if (g_rdir) {
+		len = strlen(arg);
+		if (had_slash)
+			*had_slash = len > 0 && arg[len - 1] == '/';
+		if (!resolve(g_rdir, arg, out, n, &is_dir))
+			return cli_usage(cmd, "remote path too long");
+		if (had_slash && (is_dir || !*arg))
+			*had_slash = true;
+		return cli_remote_utf8(cmd, out);
+	}
 	while (*arg == '/')
 		arg++;
 	len = strlen(arg);
@@ -251,6 +341,22 @@ int cli_merge(int rc, int next)
 	if (next == FX_CONN)
 		return FX_CONN;
 	return rc != FX_OK ? rc : next;
+}
+
+bool cli_xdg_path(const char *var, const char *fallback, const char *rel,
+		  char *out, size_t n)
+{
+	const char *x = getenv(var), *home = getenv("HOME");
+	int w;
+
+	/* the XDG spec: a relative value is to be ignored */
+	if (x && x[0] == '/')
+		w = snprintf(out, n, "%s/%s", x, rel);
+	else if (home && home[0] == '/')
+		w = snprintf(out, n, "%s/%s/%s", home, fallback, rel);
+	else
+		return false;
+	return w > 0 && (size_t)w < n;
 }
 
 unsigned cli_umask(void)

@@ -13,7 +13,10 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include <signal.h>
+
 struct engine;
+struct opt_set;
 
 /* Exit statuses of ferry; the contract of issue 2, repeated in --help. */
 enum {
@@ -23,9 +26,11 @@ enum {
 	FX_CONN = 3,     /* connection, TLS or protocol failure */
 	FX_CHECKSUM = 4, /* the two SHA-256 values differ */
 	FX_LOCAL = 5,    /* a local file operation failed */
+	FX_INTERRUPTED = 130, /* Ctrl-C stopped it (ferry shell), as sh says */
 };
 
-/* Global options, resolved from flags and then the environment. */
+/* Global options, resolved from flags, the environment and the config
+ * file (opts.h, profile.h). */
 struct cli {
 	const char *server; /* -s / FERRY_SERVER, "HOST[:PORT]" */
 	const char *ca;     /* --ca / FERRY_CA */
@@ -38,8 +43,13 @@ struct cli {
 	bool quiet;    /* -q: no progress, no success lines for put/get/rm */
 	bool progress; /* stderr is a terminal and not -q */
 	unsigned parallel; /* -j / --parallel N: connections (1..16) */
+	unsigned retries;  /* --retries N: the default of every command */
+	const char *config;  /* --config / FERRY_CONFIG (as given) */
+	const char *profile; /* --profile / FERRY_PROFILE / -s NAME */
+	const char *batch;   /* -b / --batch FILE: run it in one session */
 	struct engine *shared; /* the session's engine (ferry shell), or NULL:
 				  each command makes its own */
+	const struct opt_set *opts; /* every setting and its origin */
 };
 
 /* Command entry points.  argv[0] is the command name; each returns an exit
@@ -51,6 +61,17 @@ int cmd_stat(const struct cli *cli, int argc, char **argv);
 int cmd_sum(const struct cli *cli, int argc, char **argv);
 int cmd_rm(const struct cli *cli, int argc, char **argv);
 int cmd_whoami(const struct cli *cli, int argc, char **argv);
+int cmd_config(const struct cli *cli, int argc, char **argv);
+int cmd_shell(const struct cli *cli, int argc, char **argv);
+
+/* Run the command argv[0] of the table in main.c (the shell's commands
+ * come this way too).  FX_USAGE after a line when there is none. */
+int cli_run(const struct cli *cli, int argc, char **argv);
+
+/* The i-th command of the table, its usage line and its completion
+ * letters (see main.c); false past the end. */
+bool cli_command_at(size_t i, const char **name, const char **usage,
+		    const char **complete);
 
 /* Print the help of one command (from the table in main.c) to f; false if
  * there is no such command. */
@@ -78,6 +99,7 @@ struct xfer_opts {
 
 #define CLI_DEFAULT_RETRIES 3u
 #define CLI_MAX_RETRIES 100u
+#define CLI_RETRIES_UNSET (~0u) /* xfer_opts: --retries not given */
 
 /* cli_cmd_opts for put and get: --overwrite, --resume, --retries N. */
 int cli_xfer_opts(int argc, char **argv, struct xfer_opts *o, bool *help,
@@ -106,6 +128,18 @@ int cli_usage(const char *cmd, const char *fmt, ...)
 int cli_remote(const char *cmd, const char *arg, char *out, size_t n,
                bool *had_slash);
 
+/* The shell's remote directory (a protocol path, "" the root), or NULL
+ * outside ferry shell: nothing is resolved then.  The string is copied. */
+void cli_set_rdir(const char *dir);
+const char *cli_rdir(void);
+
+/* Ctrl-C in ferry shell: cli_interrupt is async-signal-safe (the SIGINT
+ * handler calls it); the engine and the session's waits look at
+ * cli_interrupted and stop; the shell clears it before each command. */
+void cli_interrupt(void);
+bool cli_interrupted(void);
+void cli_interrupt_clear(void);
+
 /* FX_OK if path is valid UTF-8 (a JSON string can carry it), else
  * FX_USAGE after saying so. */
 int cli_remote_utf8(const char *cmd, const char *path);
@@ -122,6 +156,12 @@ bool cli_join(char *out, size_t n, const char *dir, const char *name);
  * failure is kept, but a connection failure (which stops the command)
  * wins. */
 int cli_merge(int rc, int next);
+
+/* $var/rel when $var is an absolute path, else $HOME/fallback/rel (the
+ * XDG base directories: var "XDG_CONFIG_HOME", fallback ".config").
+ * false when neither can be named or it does not fit in out. */
+bool cli_xdg_path(const char *var, const char *fallback, const char *rel,
+		  char *out, size_t n);
 
 /* The process umask (read once). */
 unsigned cli_umask(void);

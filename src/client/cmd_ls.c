@@ -110,13 +110,12 @@ int cmd_ls(const struct cli *cli, int argc, char **argv)
 		return rc;
 	if (argc - first > 1)
 		return cli_usage("ls", "one REMOTE directory at most");
-	rpath[0] = '\0';
-	if (argc - first == 1) {
-		rc = cli_remote("ls", argv[first], rpath, sizeof rpath, NULL);
-		if (rc != FX_OK)
-			return rc;
-	}
-	rc = engine_acquire(cli, 1, CLI_DEFAULT_RETRIES, &e);
+	/* no REMOTE: the root, or the shell's remote directory */
+	rc = cli_remote("ls", argc - first == 1 ? argv[first] : "", rpath,
+			sizeof rpath, NULL);
+	if (rc != FX_OK)
+		return rc;
+	rc = engine_acquire(cli, 1, cli->retries, &e);
 	if (rc == FX_OK) {
 		j = xlist_new("ls", rpath, false, false, collect, &rs);
 		if (j) {

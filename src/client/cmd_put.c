@@ -278,7 +278,12 @@ int cmd_put(const struct cli *cli, int argc, char **argv)
 	p.ops = argv + first;
 	p.n_ops = argc - first == 1 ? 1 : argc - first - 1;
 	p.dir_mode = true; /* one LOCAL, no REMOTE: to its name at the root */
-	if (argc - first > 1) {
+	if (argc - first == 1) {
+		/* (or in the shell's remote directory) */
+		rc = cli_remote("put", "", p.rdir, sizeof p.rdir, NULL);
+		if (rc != FX_OK)
+			return rc;
+	} else {
 		rc = cli_remote("put", argv[argc - 1], p.rdir, sizeof p.rdir,
 				&slash);
 		if (rc != FX_OK)

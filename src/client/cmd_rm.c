@@ -26,7 +26,7 @@ int cmd_rm(const struct cli *cli, int argc, char **argv)
 		return rc;
 	if (argc - first < 1)
 		return cli_usage("rm", "no REMOTE path given");
-	rc = engine_acquire(cli, 1, CLI_DEFAULT_RETRIES, &e);
+	rc = engine_acquire(cli, 1, cli->retries, &e);
 	for (i = first; rc == FX_OK && i < argc; i++) {
 		one = cli_remote("rm", argv[i], rpath, sizeof rpath, NULL);
 		if (one != FX_OK) {

@@ -94,7 +94,7 @@ static int run_stats(const struct cli *cli, const char *cmd, int argc,
 	struct job *j;
 	int i, rc, one;
 
-	rc = engine_acquire(cli, 1, CLI_DEFAULT_RETRIES, ep);
+	rc = engine_acquire(cli, 1, cli->retries, ep);
 	e = *ep;
 	for (i = first; rc == FX_OK && i < argc; i++) {
 		one = cli_remote(cmd, argv[i], rpath, sizeof rpath, NULL);

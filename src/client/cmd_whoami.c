@@ -25,7 +25,7 @@ int cmd_whoami(const struct cli *cli, int argc, char **argv)
 		return rc;
 	if (argc - first != 0)
 		return cli_usage("whoami", "no arguments expected");
-	rc = engine_acquire(cli, 1, CLI_DEFAULT_RETRIES, &e);
+	rc = engine_acquire(cli, 1, cli->retries, &e);
 	if (rc != FX_OK) {
 		engine_release(cli, e);
 		return rc;

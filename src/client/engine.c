@@ -8,6 +8,8 @@
  * whichever lane is up next while it reconnects after a backoff (0.5 s
  * doubling to 30 s, at most --retries times).  It keeps the command's
  * exit status: the first failure, except that a connection failure wins.
+ * Ctrl-C in ferry shell (cli_interrupted) ends a run at once; between two
+ * commands of a session, idle lanes the server closed are let go.
  * Does not: know what a job does (job_ops), or print transfer results.
  */
 #include <errno.h>
@@ -55,6 +57,16 @@ struct engine *engine_new(const struct cli *cli, unsigned lanes)
 
 void engine_begin(struct engine *e, unsigned lanes, unsigned retries)
 {
+	unsigned i;
+
+	/* a lane that gave up during the last command tries again now */
+	for (i = 0; i < e->n_lanes; i++) {
+		if (e->lanes[i].up)
+			continue;
+		e->lanes[i].dead = false;
+		e->lanes[i].fails = 0;
+		e->lanes[i].retry_at = 0;
+	}
 	e->n_active = lanes < 1 ? 1
 		      : lanes > FR_CLIENT_MAX_LANES ? FR_CLIENT_MAX_LANES
 						    : lanes;
@@ -67,13 +79,45 @@ void engine_begin(struct engine *e, unsigned lanes, unsigned retries)
 	e->src_more = false;
 }
 
+static void free_list(struct job *j)
+{
+	struct job *n;
+
+	for (; j; j = n) {
+		n = j->next;
+		j->ops->free(j);
+	}
+}
+
+/* Between two commands of a session: a connection the server closed
+ * meanwhile (its idle timeout, a restart) has said so on the socket:
+ * read it now and let it go quietly, so the command starts on a fresh
+ * one instead of finding out halfway through. */
+static void refresh(struct engine *e)
+{
+	struct job *list;
+	unsigned i;
+
+	for (i = 0; i < e->n_lanes; i++) {
+		struct lane *l = &e->lanes[i];
+
+		if (!l->up || !lane_idle(l))
+			continue;
+		if (lane_pump(l, true, false) != FR_OK) {
+			lane_drop(l, &list);
+			free_list(list); /* empty: the lane was idle */
+		}
+	}
+}
+
 int engine_acquire(const struct cli *cli, unsigned lanes, unsigned retries,
 		   struct engine **out)
 {
 	*out = cli->shared;
-	if (*out)
+	if (*out) {
 		engine_begin(*out, lanes, retries);
-	else
+		refresh(*out);
+	} else
 		*out = engine_new(cli, lanes);
 	if (!*out) {
 		cli_say("out of memory");
@@ -87,16 +131,6 @@ void engine_release(const struct cli *cli, struct engine *e)
 {
 	if (e != cli->shared)
 		engine_free(e);
-}
-
-static void free_list(struct job *j)
-{
-	struct job *n;
-
-	for (; j; j = n) {
-		n = j->next;
-		j->ops->free(j);
-	}
 }
 
 void engine_free(struct engine *e)
@@ -182,6 +216,8 @@ int engine_open(struct engine *e)
 {
 	int rc;
 
+	if (cli_interrupted())
+		return FX_INTERRUPTED;
 	if (e->lanes[0].up)
 		return FX_OK;
 	if (!e->ctx) {
@@ -223,7 +259,9 @@ int engine_start_xfer(const struct cli *cli, const struct xfer_opts *o,
 	int rc;
 
 	rc = engine_acquire(cli, o->parallel ? o->parallel : cli->parallel,
-			    o->retries, out);
+			    o->retries != CLI_RETRIES_UNSET ? o->retries
+							    : cli->retries,
+			    out);
 	if (rc == FX_OK && o->preserve) {
 		snprintf(what, sizeof what, "%s -p", cmd);
 		rc = engine_need_v2(*out, what,
@@ -461,6 +499,32 @@ static void fail_rest(struct engine *e)
 	e->src_more = false;
 }
 
+/* Ctrl-C in the shell: every lane with work on it is dropped without
+ * close_notify (the server holds or discards what it got, stores
+ * nothing), every job is freed (a download's temporary file goes with
+ * its sink), and the command ends with FX_INTERRUPTED.  Idle lanes stay
+ * up for the next command. */
+static void interrupt(struct engine *e)
+{
+	struct job *list;
+	unsigned i;
+
+	for (i = 0; i < e->n_lanes; i++) {
+		struct lane *l = &e->lanes[i];
+
+		if (l->up && !lane_idle(l)) {
+			lane_drop(l, &list);
+			free_list(list);
+		}
+	}
+	free_list(e->rq_head);
+	free_list(e->q_head);
+	e->rq_head = e->rq_tail = e->q_head = e->q_tail = NULL;
+	e->src_more = false;
+	e->stop = true;
+	e->rc = FX_INTERRUPTED;
+}
+
 int engine_run(struct engine *e)
 {
 	struct pollfd pfd[FR_CLIENT_MAX_LANES];
@@ -471,6 +535,10 @@ int engine_run(struct engine *e)
 	int r, timeout;
 
 	for (;;) {
+		if (cli_interrupted()) {
+			interrupt(e);
+			break;
+		}
 		now = cli_now();
 		refill(e);
 		connect_lanes(e, now);
@@ -516,6 +584,8 @@ int engine_run(struct engine *e)
 			  : wake <= now ? 0
 					: (int)((wake - now) * 1000.0) + 1;
 		r = poll(pfd, n, timeout);
+		if (cli_interrupted())
+			continue; /* the top of the loop stops */
 		if (r < 0 && errno != EINTR) {
 			perror("ferry: poll");
 			engine_status(e, FX_LOCAL);

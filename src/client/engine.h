@@ -121,8 +121,10 @@ void engine_begin(struct engine *e, unsigned lanes, unsigned retries);
 
 /* The engine a command runs on: cli->shared when set (the session's, see
  * engine_begin), else a new one; its first lane connected (again, if the
- * server closed it meanwhile).  FX_OK with *out, or the exit status after
- * its line (then *out may still need engine_release). */
+ * server closed it meanwhile: on the session's engine, idle lanes are
+ * checked first and one the server closed is let go quietly).  FX_OK
+ * with *out, or the exit status after its line (then *out may still need
+ * engine_release). */
 int engine_acquire(const struct cli *cli, unsigned lanes, unsigned retries,
 		   struct engine **out);
 void engine_release(const struct cli *cli, struct engine *e);
@@ -144,7 +146,9 @@ void engine_set_source(struct engine *e, const struct job_source *src);
 void engine_set_retries(struct engine *e, unsigned retries);
 
 /* Run until every job is done or the command must stop.  Returns the
- * command's exit status (engine_status). */
+ * command's exit status (engine_status); FX_INTERRUPTED when Ctrl-C in
+ * ferry shell (cli_interrupted) stopped it: lanes with work dropped
+ * without close_notify, every job freed, idle lanes kept. */
 int engine_run(struct engine *e);
 
 /* Merge one result into the command's exit status: the failure of the

@@ -69,7 +69,10 @@ int local_signals_install(void)
 	for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
 		if (sigaction(sigs[i], NULL, &old) < 0)
 			return errno;
-		if (old.sa_handler == SIG_IGN) /* nohup: leave it ignored */
+		/* nohup: leave it ignored; ferry shell's own SIGINT
+		 * handler stops the transfer (and so removes its files)
+		 * without ending the process */
+		if (old.sa_handler != SIG_DFL && old.sa_handler != on_signal)
 			continue;
 		if (sigaction(sigs[i], &sa, NULL) < 0)
 			return errno;

@@ -1,28 +1,37 @@
 /*
- * main.c - the ferry command line: global options and their environment
- * defaults, --help / --version / help COMMAND, and dispatch through the
- * command table.
+ * main.c - the ferry command line: the command table, --help and help
+ * COMMAND, and the way from argv to a command: global options (opts.c),
+ * the config file and its profiles (profile.c), then the command, or the
+ * commands of ferry shell / ferry -b (shell.c), which run through the
+ * same table (cli_run).
  *
  * It does no network or file work itself; each command (cmd_*.c) does.
  */
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "ferry/conf.h"
 #include "ferry/limits.h"
 
 #include "cli.h"
+#include "opts.h"
 #include "output.h"
+#include "profile.h"
 #include "progress.h"
+#include "shell.h"
 
 struct command {
 	const char *name;
 	int (*fn)(const struct cli *cli, int argc, char **argv);
 	const char *usage;
 	const char *help;
+	/* Tab completion in ferry shell, one letter per operand, the last
+	 * one repeating: R remote path, L local path, C command name; NULL
+	 * or "": nothing to complete. */
+	const char *complete;
 };
 
 static const struct command commands[] = {
@@ -50,11 +59,12 @@ static const struct command commands[] = {
      "interrupted uploads for a while: --resume continues one (after\n"
      "checking that the bytes it holds are the start of LOCAL; otherwise\n"
      "it starts again from 0).  A dropped connection or a timeout is\n"
-     "retried up to --retries N times (default 3, backoff 0.5 s\n"
+     "retried up to --retries N times (default 3, or the --retries\n"
+     "before the command; backoff 0.5 s\n"
      "doubling), resuming where it stopped; a file whose answer was lost\n"
      "is recognised on the server by its SHA-256 and not sent again.\n"
      "-j N (--parallel N, 1 to 16) spreads the files over N connections.\n"
-     "Standard input cannot be retried."},
+     "Standard input cannot be retried.", "LR"},
     {"get", cmd_get,
      "get [-r] [-p] [--overwrite] [--resume] [--retries N] [-j N] "
      "REMOTE... [LOCAL]",
@@ -78,24 +88,48 @@ static const struct command commands[] = {
      "-p (--preserve) sets the server's modification time and executable\n"
      "bits.  A local failure on one file (disk full, permissions) is\n"
      "reported and the others go on.  --retries N and -j N as for put.\n"
-     "Prints \"SHA256  LOCAL\" per file, which sha256sum -c accepts."},
+     "Prints \"SHA256  LOCAL\" per file, which sha256sum -c accepts.", "RL"},
     {"ls", cmd_ls, "ls [REMOTE]",
      "List a remote directory (default: the root): size, modification\n"
      "time and name per entry, directories with a trailing '/'.  With\n"
-     "--json: one {\"name\",\"type\",\"size\",\"mtime\"} object per line."},
+     "--json: one {\"name\",\"type\",\"size\",\"mtime\"} object per line.", "R"},
     {"stat", cmd_stat, "stat REMOTE",
      "Show the type, size and modification time of a remote file or\n"
-     "directory (--json: one object)."},
+     "directory (--json: one object).", "R"},
     {"sum", cmd_sum, "sum REMOTE...",
      "Have the server compute the SHA-256 of remote files and print\n"
-     "\"SHA256  REMOTE\" lines (sha256sum format)."},
+     "\"SHA256  REMOTE\" lines (sha256sum format).", "R"},
     {"rm", cmd_rm, "rm REMOTE...",
      "Delete remote files, or empty remote directories.  Prints\n"
-     "\"removed REMOTE\" per path."},
+     "\"removed REMOTE\" per path.", "R"},
     {"whoami", cmd_whoami, "whoami",
      "Show the identity the server gave our certificate, its permissions\n"
      "(r get/stat/sum, w put, l ls, d rm), the server and the protocol\n"
-     "version."},
+     "version.", ""},
+    {"config", cmd_config, "config",
+     "Print the settings in force, one \"key = value\" line per setting\n"
+     "of the config file, each with where it came from (a flag, the\n"
+     "environment, FILE:LINE of the profile or of [default], built in),\n"
+     "and exit without connecting.  'ferry --profile NAME config' shows a\n"
+     "profile.", ""},
+    {"shell", cmd_shell, "shell",
+     "Open one session and read commands: every ferry command with its\n"
+     "flags, and cd [REMOTE], pwd, lcd [LOCAL], lpwd, lls [ARGS], help\n"
+     "[CMD], exit [N] or quit (or end of input).  Remote paths are\n"
+     "relative to the remote directory that cd changes (the prompt shows\n"
+     "it, with the server); '..' never leaves the root.  Words are split\n"
+     "as by sh: quote names with spaces.  On a terminal: line editing and\n"
+     "history (libedit; $XDG_STATE_HOME/ferry/history, mode 0600; a line\n"
+     "that starts with a space is not kept) and Tab completion of\n"
+     "commands, remote paths (listings cached for a few seconds) and\n"
+     "local paths.  Ctrl-C stops the command in progress (no partial file\n"
+     "is left on either side) and returns to the prompt.  The connections\n"
+     "stay up between commands; one the server closed meanwhile is opened\n"
+     "again by the next command.  A failing command prints its one line\n"
+     "and the shell goes on; it exits with the status of the last\n"
+     "command.  Not on a terminal, lines are read without a prompt.\n"
+     "'ferry -b FILE' runs FILE this way but stops at the first failure\n"
+     "(its status) unless the line starts with '-'.", ""},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
@@ -132,9 +166,13 @@ static void print_help(FILE *f)
 	    "    ferry - copy files to and from a ferryd server over mutual "
 	    "TLS\n\n"
 	    "SYNOPSIS\n"
-	    "    ferry [-s HOST[:PORT]] [--ca FILE] [--cert FILE] [--key FILE]"
-	    "\n          [--crl FILE] [--pin-sha256 BASE64] [--allow-open-key]"
-	    "\n          [-j N] [--json] [-q] COMMAND [ARGS...]\n"
+	    "    ferry [-s HOST[:PORT] | -s PROFILE] [--profile NAME] "
+	    "[--config FILE]\n"
+	    "          [--ca FILE] [--cert FILE] [--key FILE] [--crl FILE]\n"
+	    "          [--pin-sha256 BASE64] [--allow-open-key] [-j N] "
+	    "[--retries N]\n"
+	    "          [--json] [-q] COMMAND [ARGS...]\n"
+	    "    ferry [OPTIONS] shell | ferry [OPTIONS] -b FILE\n"
 	    "    ferry help COMMAND | ferry COMMAND --help\n"
 	    "    ferry --help | --version\n\n"
 	    "DESCRIPTION\n"
@@ -154,34 +192,10 @@ static void print_help(FILE *f)
 	    "\n    Remote paths are relative to the server's root; a leading "
 	    "'/' is ignored\n"
 	    "    and '/' alone is the root.  'ferry help COMMAND' tells more."
-	    "\n\n"
-	    "OPTIONS (before the command)\n"
-	    "    -s, --server HOST[:PORT]  server to use (default port 9533; "
-	    "IPv6 as [::1]:9533)\n"
-	    "    --ca FILE      CA certificate(s) the server certificate must "
-	    "chain to\n"
-	    "    --cert FILE    our client certificate (PEM)\n"
-	    "    --key FILE     its private key (PEM); refused when group or "
-	    "others can read it\n"
-	    "    --allow-open-key  use --key even if group or others can "
-	    "read it\n"
-	    "    --crl FILE     CRL(s) of the server's CA: a revoked server "
-	    "certificate is refused\n"
-	    "    --pin-sha256 BASE64\n"
-	    "                   accept only a server key whose "
-	    "SubjectPublicKeyInfo has this\n"
-	    "                   SHA-256 (as curl --pinnedpubkey), even with a "
-	    "valid chain\n"
-	    "    -j, --parallel N  spread the files of put and get over N "
-	    "connections (1-16)\n"
-	    "    --json         one JSON object per line on stdout instead of "
-	    "text\n"
-	    "    -q, --quiet    no progress bar, and no success lines for "
-	    "put, get and rm\n"
-	    "                   (errors are still printed on stderr)\n"
-	    "    -h, --help     this help\n"
-	    "    -V, --version  print the version\n"
-	    "    Options take their value as '--ca FILE' or '--ca=FILE'.\n\n"
+	    "\n\n",
+	    f);
+	opt_help(f);
+	fputs(
 	    "OUTPUT\n"
 	    "    put and get print \"SHA256  PATH\" per file (put: the remote "
 	    "path, get: the\n"
@@ -192,23 +206,21 @@ static void print_help(FILE *f)
 	    "    drawn on stderr only when stderr is a terminal; otherwise "
 	    "stderr stays\n"
 	    "    silent unless something fails.\n\n"
-	    "ENVIRONMENT\n"
-	    "    FERRY_SERVER, FERRY_CA, FERRY_CERT, FERRY_KEY\n"
-	    "                   defaults for -s, --ca, --cert and --key; the "
-	    "flags win\n\n"
 	    "EXIT STATUS\n"
 	    "    0  success\n"
 	    "    1  the server refused or failed an operation (with several "
 	    "files ferry\n"
 	    "       goes on with the next one and exits 1 at the end)\n"
-	    "    2  usage error (bad command line or configuration)\n"
+	    "    2  usage error (bad command line, config file or profile)\n"
 	    "    3  connection, TLS or protocol failure (certificate "
 	    "verification\n"
 	    "       included, and a connection the server timed out); "
 	    "ferry stops at once\n"
 	    "    4  SHA-256 mismatch: the file was not accepted\n"
 	    "    5  local I/O error, or an existing local file without "
-	    "--overwrite\n\n"
+	    "--overwrite\n"
+	    "    130  interrupted by Ctrl-C (a command of ferry shell or "
+	    "ferry -b)\n\n"
 	    "EXAMPLES\n"
 	    "    export FERRY_SERVER=files.example.org FERRY_CA=ca.crt\n"
 	    "    export FERRY_CERT=alice.crt FERRY_KEY=alice.key\n"
@@ -223,153 +235,121 @@ static void print_help(FILE *f)
 	    "    ferry -j 4 put -r dataset/ lab/\n"
 	    "    tar c build | ferry put - backups/build.tar\n"
 	    "    ferry get backups/build.tar - | tar x\n"
-	    "    ferry -s [::1]:9533 --json whoami\n",
+	    "    ferry -s [::1]:9533 --json whoami\n"
+	    "    ferry -s prod ls releases     # [profile prod] of the config "
+	    "file\n"
+	    "    ferry -s prod shell\n"
+	    "    printf 'cd releases\\nput app.tar.gz\\n-rm old.tar.gz\\n' | "
+	    "ferry -b -\n",
 	    f);
 }
 
-static const char *env_or(const char *flag, const char *env)
+int cli_run(const struct cli *cli, int argc, char **argv)
 {
-	const char *v;
+	const struct command *c = find_command(argv[0]);
 
-	if (flag)
-		return flag;
-	v = getenv(env);
-	return v && *v ? v : NULL;
+	if (!c) {
+		fprintf(stderr, "ferry: unknown command '%s'; see 'ferry "
+				"--help'\n",
+			argv[0]);
+		return FX_USAGE;
+	}
+	return c->fn(cli, argc, argv);
 }
 
-int main(int argc, char **argv)
+bool cli_command_at(size_t i, const char **name, const char **usage,
+		    const char **complete)
 {
-	static const struct option opts[] = {
-	    {"server", required_argument, NULL, 's'},
-	    {"ca", required_argument, NULL, 'a'},
-	    {"cert", required_argument, NULL, 'c'},
-	    {"key", required_argument, NULL, 'k'},
-	    {"json", no_argument, NULL, 'J' + 256},
-	    {"quiet", no_argument, NULL, 'q'},
-	    {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},
-	    {"crl", required_argument, NULL, 'C'},
-	    {"pin-sha256", required_argument, NULL, 'P'},
-	    {"allow-open-key", no_argument, NULL, 'O'},
-	    {"parallel", required_argument, NULL, 'J'},
-	    {NULL, 0, NULL, 0},
-	};
-	struct cli cli;
-	const struct command *cmd;
-	const char *server = NULL, *ca = NULL, *cert = NULL, *key = NULL;
-	int c, rc;
+	if (i >= N_COMMANDS)
+		return false;
+	*name = commands[i].name;
+	*usage = commands[i].usage;
+	*complete = commands[i].complete ? commands[i].complete : "";
+	return true;
+}
 
-	memset(&cli, 0, sizeof cli);
-	opterr = 0;
-	/* '+': stop at the command; its own options are parsed later. */
-	cli.parallel = 1;
-	while ((c = getopt_long(argc, argv, "+s:qhVj:", opts, NULL)) != -1) {
-		switch (c) {
-		case 'J':
-		case 'j':
-			/* -j / --parallel */
-			if (cli_parallel("ferry", optarg, &cli.parallel) !=
-			    FX_OK)
-				return FX_USAGE;
-			break;
-		case 's':
-			server = optarg;
-			break;
-		case 'a':
-			ca = optarg;
-			break;
-		case 'c':
-			cert = optarg;
-			break;
-		case 'k':
-			key = optarg;
-			break;
-		case 'J' + 256: /* --json */
-			cli.json = true;
-			break;
-		case 'C':
-			cli.crl = optarg;
-			break;
-		case 'P':
-			cli.pin = optarg;
-			break;
-		case 'O':
-			cli.allow_open_key = true;
-			break;
-		case 'q':
-			cli.quiet = true;
-			break;
-		case 'h':
-			print_help(stdout);
-			return out_finish(FX_OK);
-		case 'V':
-			printf("ferry %s (protocol %d)\n", FR_VERSION_STRING,
-			       FR_PROTO_VERSION);
-			return out_finish(FX_OK);
-		default: {
-			const char *arg = argv[optind - 1];
+int cmd_config(const struct cli *cli, int argc, char **argv)
+{
+	bool help;
+	int first, rc;
 
-			if (strncmp(arg, "--", 2) == 0)
-				fprintf(stderr, "ferry: %s option '%s'\n",
-				        optopt ? "missing value for"
-				               : "unknown",
-				        arg);
-			else if (optopt == 's' || optopt == 'j')
-				fprintf(stderr,
-				        "ferry: missing value for option '-%c'\n",
-				        optopt);
-			else
-				fprintf(stderr, "ferry: unknown option '-%c'\n",
-				        optopt);
-			fputs("usage: ferry [OPTIONS] COMMAND [ARGS...]; see "
-			      "'ferry --help'\n",
-			      stderr);
-			return FX_USAGE;
-		}
-		}
+	rc = cli_cmd_opts(argc, argv, NULL, &help, &first);
+	if (rc != FX_OK || help)
+		return rc;
+	if (argc - first != 0)
+		return cli_usage("config", "no arguments expected");
+	opt_show(cli->opts, stdout);
+	return FX_OK;
+}
+
+/* "help" and "help COMMAND" (no config file needed). */
+static int help_command(int argc, char **argv)
+{
+	if (argc < 2) {
+		print_help(stdout);
+		return out_finish(FX_OK);
 	}
-	if (optind >= argc) {
+	if (!cli_cmd_help(argv[1], stdout)) {
+		fprintf(stderr, "ferry: no command '%s'; see 'ferry --help'\n",
+			argv[1]);
+		return FX_USAGE;
+	}
+	return out_finish(FX_OK);
+}
+
+static int run(struct cli *cli, int argc, char **argv)
+{
+	if (cli->batch) {
+		if (argc > 0)
+			return cli_usage("-b", "the commands come from %s: "
+					       "give no command after -b FILE",
+					 cli->batch);
+		return shell_run(cli, cli->batch);
+	}
+	if (argc == 0) {
 		fputs("ferry: no command given\nusage: ferry [OPTIONS] COMMAND "
 		      "[ARGS...]; see 'ferry --help'\n",
 		      stderr);
 		return FX_USAGE;
 	}
-	if (strcmp(argv[optind], "help") == 0) {
-		if (optind + 1 >= argc) {
-			print_help(stdout);
-			return out_finish(FX_OK);
-		}
-		if (!cli_cmd_help(argv[optind + 1], stdout)) {
-			fprintf(stderr,
-			        "ferry: no command '%s'; see 'ferry "
-			        "--help'\n",
-			        argv[optind + 1]);
-			return FX_USAGE;
-		}
-		return out_finish(FX_OK);
-	}
-	cmd = find_command(argv[optind]);
-	if (!cmd) {
+	if (!find_command(argv[0])) {
 		fprintf(stderr,
-		        "ferry: unknown command '%s'; see 'ferry "
-		        "--help'\n",
-		        argv[optind]);
+			"ferry: unknown command '%s'; see 'ferry --help'\n",
+			argv[0]);
 		return FX_USAGE;
 	}
-
-	cli.server = env_or(server, "FERRY_SERVER");
-	cli.ca = env_or(ca, "FERRY_CA");
-	cli.cert = env_or(cert, "FERRY_CERT");
-	cli.key = env_or(key, "FERRY_KEY");
-	cli.progress = !cli.quiet && isatty(STDERR_FILENO);
-	progress_init(cli.progress);
-
 	/* A vanished peer must be a write error we can report, not a silent
 	 * death by SIGPIPE. */
 	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR) {
 		perror("ferry: signal");
 		return FX_LOCAL;
 	}
-	rc = cmd->fn(&cli, argc - optind, argv + optind);
-	return out_finish(rc);
+	return cli_run(cli, argc, argv);
+}
+
+int main(int argc, char **argv)
+{
+	struct opt_set set;
+	struct fr_conf *conf = NULL;
+	struct cli cli;
+	bool done;
+	int first, rc;
+
+	rc = opt_parse(argc, argv, &set, &first, &done, print_help);
+	if (rc != FX_OK || done)
+		return rc != FX_OK ? rc : out_finish(FX_OK);
+	if (first < argc && strcmp(argv[first], "help") == 0)
+		return help_command(argc - first, argv + first);
+	rc = profile_load(&set, &conf);
+	if (rc != FX_OK)
+		return rc;
+	memset(&cli, 0, sizeof cli);
+	opt_apply(&set, &cli);
+	cli.opts = &set;
+	cli.progress = !cli.quiet && isatty(STDERR_FILENO);
+	progress_init(cli.progress);
+	rc = run(&cli, argc - first, argv + first);
+	rc = out_finish(rc);
+	fr_conf_free(conf);
+	return rc;
 }

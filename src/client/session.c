@@ -38,9 +38,12 @@ static int wait_fd(int fd, int want)
 	    .fd = fd, .events = want == FR_TLS_WANT_WRITE ? POLLOUT : POLLIN};
 	int r;
 
-	while ((r = poll(&pfd, 1, FR_CLIENT_IO_TIMEOUT * 1000)) < 0)
+	while ((r = poll(&pfd, 1, FR_CLIENT_IO_TIMEOUT * 1000)) < 0) {
+		if (cli_interrupted())
+			return FR_E_INTERRUPTED; /* Ctrl-C in ferry shell */
 		if (errno != EINTR)
 			return FR_E_TLS;
+	}
 	return r == 0 ? FR_E_TIMEOUT : FR_OK;
 }
 
@@ -67,7 +70,7 @@ static int connect_one(const struct addrinfo *ai, int *out, int *err)
 		pfd.events = POLLOUT;
 		do
 			r = poll(&pfd, 1, CONNECT_TIMEOUT_MS);
-		while (r < 0 && errno == EINTR);
+		while (r < 0 && errno == EINTR && !cli_interrupted());
 		if (r <= 0) {
 			*err = r == 0 ? ETIMEDOUT : errno;
 			goto fail;
@@ -112,6 +115,8 @@ static int tcp_connect(struct session *s)
 	freeaddrinfo(res);
 	if (s->fd >= 0)
 		return FX_OK;
+	if (cli_interrupted())
+		return FX_INTERRUPTED; /* the shell says so */
 	fprintf(stderr, "ferry: cannot connect to %s: %s: %s\n", s->where,
 	        strerror(err),
 	        err == ECONNREFUSED ? "is ferryd running? check -s"
@@ -136,6 +141,8 @@ static int tls_start(struct session *s, struct fr_tls_ctx *ctx)
 	if (rc == FR_OK)
 		return FX_OK;
 	s->dead = true;
+	if (cli_interrupted())
+		return FX_INTERRUPTED;
 	fprintf(stderr, "ferry: %s: %s%s\n", s->where, fr_tls_error(s->tls),
 	        s->cli->cert ? ""
 	                     : " (no client certificate given: --cert "
@@ -228,6 +235,10 @@ static int say_hello(struct session *s)
 	struct fr_response *r = &s->hello;
 	int rc = hello_exchange(s);
 
+	if (rc != FR_OK && cli_interrupted()) {
+		s->dead = true;
+		return FX_INTERRUPTED;
+	}
 	if (rc != FR_OK)
 		return sess_lost(s, rc,
 		                 s->cli->cert
@@ -263,13 +274,15 @@ int sess_ctx_new(const struct cli *cli, struct fr_tls_ctx **out)
 
 	*out = NULL;
 	if (!cli->server || !*cli->server) {
-		fprintf(stderr, "ferry: no server: give -s HOST[:PORT] or set "
-		                "FERRY_SERVER\n");
+		fprintf(stderr, "ferry: no server: give -s HOST[:PORT], set "
+		                "FERRY_SERVER, or server = in the config "
+		                "file\n");
 		return FX_USAGE;
 	}
 	if (!cli->ca || !*cli->ca) {
 		fprintf(stderr, "ferry: no CA file to verify the server with: "
-		                "give --ca FILE or set FERRY_CA\n");
+		                "give --ca FILE, set FERRY_CA, or ca = in the "
+		                "config file\n");
 		return FX_USAGE;
 	}
 	if (!cli->cert != !cli->key) {

@@ -29,8 +29,10 @@ struct fr_conf {
 	char *dir; /* absolute directory of name, the base of relative paths */
 	struct fr_conf_item *items;
 	size_t n, cap;
-	char **sections; /* every [header], for fr_conf_has_section */
+	char **sections; /* every [header] once, in file order */
+	unsigned *section_lines; /* the line of its first header */
 	size_t n_sections;
+	unsigned lines; /* lines read */
 	char **extra; /* strings made by fr_conf_path */
 	size_t n_extra;
 };
@@ -82,6 +84,9 @@ static bool key_char(char ch)
 	       (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' || ch == '.';
 }
 
+static bool add_section(struct fr_conf *c, const char *name, size_t len,
+			unsigned line);
+
 /* Check one line (without its end of line) before libinih sees it. */
 static bool check_line(struct parse *ps, const char *s, size_t n)
 {
@@ -121,6 +126,11 @@ static bool check_line(struct parse *ps, const char *s, size_t n)
 		    memchr(s + 1, ']', n - 2) || memchr(s + 1, '[', n - 2)) {
 			fail(ps, "a section name has at most %u characters and "
 				 "no brackets", FR_CONF_SECTION_MAX);
+			return false;
+		}
+		/* recorded here, so that an empty section is known too */
+		if (!add_section(ps->c, s + 1, n - 2, ps->line)) {
+			fail(ps, "out of memory");
 			return false;
 		}
 		return true;
@@ -186,21 +196,30 @@ static char *keep(char **slot, const char *s)
 	return *slot;
 }
 
-static bool add_section(struct fr_conf *c, const char *name)
+static bool add_section(struct fr_conf *c, const char *name, size_t len,
+			unsigned line)
 {
+	unsigned *lines;
 	char **grown;
 	size_t i;
 
 	for (i = 0; i < c->n_sections; i++)
-		if (strcmp(c->sections[i], name) == 0)
+		if (strlen(c->sections[i]) == len &&
+		    memcmp(c->sections[i], name, len) == 0)
 			return true;
 	grown = realloc(c->sections, (c->n_sections + 1) * sizeof(*grown));
 	if (!grown)
 		return false;
 	c->sections = grown;
-	if (!keep(&c->sections[c->n_sections], name))
+	lines = realloc(c->section_lines,
+			(c->n_sections + 1) * sizeof(*lines));
+	if (!lines)
 		return false;
-	c->n_sections++;
+	c->section_lines = lines;
+	c->sections[c->n_sections] = strndup(name, len);
+	if (!c->sections[c->n_sections])
+		return false;
+	c->section_lines[c->n_sections++] = line;
 	return true;
 }
 
@@ -227,8 +246,7 @@ static int handler(void *user, const char *section, const char *key,
 		c->items = grown;
 		c->cap = cap;
 	}
-	if (!keep(&sec, section) || !keep(&k, key) || !keep(&v, value) ||
-	    (*section && !add_section(c, section)))
+	if (!keep(&sec, section) || !keep(&k, key) || !keep(&v, value))
 		goto nomem;
 	it = &c->items[c->n++];
 	it->section = sec;
@@ -303,6 +321,7 @@ int fr_conf_parse(const char *name, const char *text, size_t len,
 	ini_max_line = FR_CONF_LINE_MAX;
 	ini_initial_alloc = FR_CONF_LINE_MAX;
 	r = ini_parse_stream(reader, &ps, handler, &ps);
+	c->lines = ps.line;
 	if (ps.failed)
 		goto bad;
 	if (r != 0) {
@@ -379,6 +398,7 @@ void fr_conf_free(struct fr_conf *c)
 		free(c->extra[i]);
 	free(c->items);
 	free(c->sections);
+	free(c->section_lines);
 	free(c->extra);
 	free(c->name);
 	free(c->dir);
@@ -408,6 +428,25 @@ bool fr_conf_has_section(const struct fr_conf *c, const char *section)
 		if (strcmp(c->sections[i], section) == 0)
 			return true;
 	return false;
+}
+
+size_t fr_conf_n_sections(const struct fr_conf *c)
+{
+	return c ? c->n_sections : 0;
+}
+
+const char *fr_conf_section(const struct fr_conf *c, size_t i, unsigned *line)
+{
+	if (!c || i >= c->n_sections)
+		return NULL;
+	if (line)
+		*line = c->section_lines[i];
+	return c->sections[i];
+}
+
+unsigned fr_conf_lines(const struct fr_conf *c)
+{
+	return c ? c->lines : 0;
 }
 
 void fr_conf_error(const struct fr_conf *c, const struct fr_conf_item *it,

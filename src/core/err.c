@@ -42,6 +42,7 @@ static const struct err_row err_table[] = {
 	{FR_E_PROTOCOL, NULL, "protocol violation by peer"},
 	{FR_E_USAGE, NULL, "usage error"},
 	{FR_E_LOCAL_IO, NULL, "local I/O error"},
+	{FR_E_INTERRUPTED, NULL, "interrupted"},
 };
 
 static const struct err_row *err_find(int err)

@@ -110,6 +110,23 @@ static void test_sections(void **state)
 	assert_true(fr_conf_has_section(c, "default"));
 	assert_true(fr_conf_has_section(c, "profile prod"));
 	assert_false(fr_conf_has_section(c, "profile nope"));
+	/* every header, empty ones too, once, with its first line */
+	{
+		unsigned line = 0;
+
+		assert_true(fr_conf_has_section(c, " profile  ci "));
+		assert_int_equal(fr_conf_n_sections(c), 3);
+		assert_string_equal(fr_conf_section(c, 0, &line), "default");
+		assert_int_equal(line, 2);
+		assert_string_equal(fr_conf_section(c, 1, &line),
+				    "profile prod");
+		assert_int_equal(line, 4);
+		assert_string_equal(fr_conf_section(c, 2, &line),
+				    " profile  ci ");
+		assert_int_equal(line, 7);
+		assert_null(fr_conf_section(c, 3, &line));
+		assert_int_equal(fr_conf_lines(c), 7);
+	}
 	fr_conf_free(c);
 }
 

@@ -48,6 +48,7 @@ static void test_local_have_no_code(void **state)
 	const int local[] = {FR_OK, FR_AGAIN, FR_E_NOMEM, FR_E_TLS,
 			     FR_E_TRUNCATED, FR_E_CLOSED, FR_E_CONNECT,
 			     FR_E_PROTOCOL, FR_E_USAGE, FR_E_LOCAL_IO,
+			     FR_E_INTERRUPTED,
 			     -17, -99, 2, 12345};
 	for (size_t i = 0; i < sizeof(local) / sizeof(local[0]); i++)
 		assert_null(fr_err_code(local[i]));
