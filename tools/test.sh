@@ -29,7 +29,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 JOBS=${FERRY_TEST_JOBS:-2}
 PACKAGES=(build-essential cmake pkg-config libssl-dev libcjson-dev libcmocka-dev openssl ca-certificates
-	libinih-dev libmicrohttpd-dev scdoc sslscan clang libclang-rt-14-dev)
+	libinih-dev libmicrohttpd-dev scdoc sslscan clang libclang-rt-14-dev attr)
 FUZZ_SECONDS=${FERRY_FUZZ_SECONDS:-20}
 
 say() { printf '\n==== %s\n' "$*"; }

@@ -148,6 +148,10 @@ void fr_log_request(const struct fr_log_req *r)
 		put(&l, "\"seconds\":%.3f,\"mbps\":%.1f,\"sha256\":",
 		    r->seconds, mbs);
 		put_str(&l, r->sha256);
+		if (r->sha256_from) {
+			put(&l, ",\"sha256_from\":");
+			put_str(&l, r->sha256_from);
+		}
 		put(&l, ",\"result\":");
 		put_str(&l, r->result);
 		if (r->message) {
@@ -168,6 +172,10 @@ void fr_log_request(const struct fr_log_req *r)
 			put(&l, " offset=%llu", (unsigned long long)r->offset);
 		put(&l, " secs=%.3f MB/s=%.1f sha256=", r->seconds, mbs);
 		put_str(&l, r->sha256 && *r->sha256 ? r->sha256 : "-");
+		if (r->sha256_from) {
+			put(&l, " sha256_from=");
+			put_str(&l, r->sha256_from);
+		}
 		put(&l, " result=");
 		put_str(&l, r->result);
 		if (r->message) {

@@ -211,6 +211,7 @@ static void request_finish(struct conn *c, int err, const char *why)
 	lr.bytes = c->bytes;
 	lr.seconds = (double)(mono_ms() - c->t_start) / 1000.0;
 	lr.sha256 = c->sha256[0] ? c->sha256 : NULL;
+	lr.sha256_from = c->sha_from;
 	/* where a resumed transfer started: the held part, or the offset */
 	lr.offset = !c->op ? 0
 		    : c->op->op == FR_OP_PUT ? c->os.up.have
@@ -374,6 +375,7 @@ static int dispatch(struct conn *c, int r, const char *why)
 	c->peer_closed = false;
 	c->body_left = 0;
 	c->sha256[0] = '\0';
+	c->sha_from = NULL;
 	c->err_msg = NULL;
 	c->op = NULL;
 	if (r == FR_OK && c->proto < 2)

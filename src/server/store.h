@@ -51,7 +51,8 @@ void store_upload_init(struct store_upload *u);
  *   hardlinks  linkat works
  *   locks      OFD byte-range locks exclude each other between open files
  *              (else every upload gets a private file: no resume)
- *   xattrs     user.* extended attributes work (ferryd needs none)
+ *   xattrs     user.* extended attributes work (the checksum cache,
+ *              sumcache.h; without them every hash is computed)
  *   dir_fsync  fsync of a directory works (else it is skipped)
  * Defaults (all true) hold until store_set_caps; call it before any
  * thread starts.
@@ -121,10 +122,11 @@ int store_put_write(struct store_upload *u, const void *p, size_t n);
 
 /* fsync the data (after giving it u->mode and, with u->has_mtime,
  * u->mtime), move it under its final name (atomically refusing an
- * existing file without overwrite), fsync the directory.  On success the
- * upload is finished and released; on error it is still active (call
- * store_put_abort). */
-int store_put_commit(struct store_upload *u);
+ * existing file without overwrite), fsync the directory, and record
+ * sha256 (the hash of the bytes the upload wrote, NULL: none) in the
+ * checksum cache (sumcache.h).  On success the upload is finished and
+ * released; on error it is still active (call store_put_abort). */
+int store_put_commit(struct store_upload *u, const char *sha256);
 
 /* Remove the temporary file and release the upload; no-op when none.  A
  * part file (u->hold) is fsync'ed and kept for a later resume instead

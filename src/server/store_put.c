@@ -6,9 +6,10 @@
  * by an OFD write lock; data written in order, writeback started every
  * FR_WRITEBACK_WINDOW; commit = fsync, rename (no-replace: renameat2, or
  * link() + unlink() where the file system lacks the flag), directory fsync;
- * abort keeps or removes the part; the sweep removes expired parts.
- * Does not: walk paths itself (store.c's walk), know connections or
- * hashes.
+ * abort keeps or removes the part; the sweep removes expired parts; a
+ * committed file gets its hash in the checksum cache (sumcache.c).
+ * Does not: walk paths itself (store.c's walk), know connections, or
+ * compute hashes.
  *
  * SECURITY: safe on shared file systems with several ferryd instances:
  * one writer per part (the lock, re-checked against the linked name after
@@ -33,6 +34,7 @@
 #include "ferry/path.h"
 #include "store.h"
 #include "store_int.h"
+#include "sumcache.h"
 
 void store_upload_init(struct store_upload *u)
 {
@@ -325,7 +327,7 @@ static int link_commit(struct store_upload *u)
 	return FR_OK;
 }
 
-int store_put_commit(struct store_upload *u)
+int store_put_commit(struct store_upload *u, const char *sha256)
 {
 	struct timespec ts[2];
 	struct stat st;
@@ -371,6 +373,10 @@ int store_put_commit(struct store_upload *u)
 			return r;
 	}
 	u->tmp[0] = '\0'; /* nothing left to remove */
+	/* the hash the upload was verified with, bound to the file as it is
+	 * now (after the rename moved its ctime) */
+	if (sha256)
+		sumcache_put(u->fd, NULL, sha256);
 	/* committed: a directory fsync failing now cannot make it io_error
 	 * (the client would retry into `exists`); say it in the log */
 	if (store_dir_sync(u->dirfd) != FR_OK)
