@@ -52,13 +52,13 @@ _ferry() {
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return 0
 		;;
-	-s | --server | --pin-sha256 | --retries | -j | --parallel)
+	-s | --server | --pin-sha256 | --retries | -j | --parallel | --sha256)
 		return 0
 		;;
 	esac
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		case ${COMP_WORDS[i]} in
-		-s | --server | --ca | --cert | --key | --crl | --pin-sha256 | -j | --parallel | --retries) ((i++)) ;;
+		-s | --server | --ca | --cert | --key | --crl | --pin-sha256 | -j | --parallel | --retries | --sha256) ((i++)) ;;
 		-*) ;;
 		*)
 			if [[ -z $cmd ]]; then
@@ -80,7 +80,11 @@ _ferry() {
 	case $cmd in
 	put | get)
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W '-r --recursive -p --preserve --overwrite --resume --retries -j --parallel --help' -- "$cur"))
+			if [[ $cmd == put ]]; then
+				COMPREPLY=($(compgen -W '-r --recursive -p --preserve --overwrite --resume --skip-same --sha256 --retries -j --parallel --help' -- "$cur"))
+			else
+				COMPREPLY=($(compgen -W '-r --recursive -p --preserve --overwrite --resume --sha256 --retries -j --parallel --help' -- "$cur"))
+			fi
 		elif [[ $cmd == put ]]; then
 			# local files; the last argument is remote
 			compopt -o filenames 2>/dev/null

@@ -6,6 +6,7 @@
  * Global options and the command table live in main.c; nothing here opens a
  * file or a socket.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -49,6 +50,19 @@ int cli_parallel(const char *cmd, const char *arg, unsigned *out)
 		                 FR_CLIENT_MAX_LANES, arg);
 	*out = (unsigned)v;
 	return FX_OK;
+}
+
+int cli_sha256_arg(const char *cmd, const char *arg, char out[65])
+{
+	size_t i;
+
+	for (i = 0; i < 64 && isxdigit((unsigned char)arg[i]); i++)
+		out[i] = (char)tolower((unsigned char)arg[i]);
+	out[i] = '\0';
+	if (i == 64 && arg[64] == '\0')
+		return FX_OK;
+	out[0] = '\0';
+	return cli_usage(cmd, "--sha256 wants 64 hex digits, not '%s'", arg);
 }
 
 int cli_usage(const char *cmd, const char *fmt, ...)
@@ -125,6 +139,8 @@ int cli_xfer_opts(int argc, char **argv, struct xfer_opts *o, bool *help,
 	    {"recursive", no_argument, NULL, 'r'},
 	    {"preserve", no_argument, NULL, 'p'},
 	    {"parallel", required_argument, NULL, 'j'},
+	    {"sha256", required_argument, NULL, 'S'},
+	    {"skip-same", no_argument, NULL, 's'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -156,6 +172,13 @@ int cli_xfer_opts(int argc, char **argv, struct xfer_opts *o, bool *help,
 			if (cli_parallel(argv[0], optarg, &o->parallel) != FX_OK)
 				return FX_USAGE;
 			break;
+		case 'S':
+			if (cli_sha256_arg(argv[0], optarg, o->sha256) != FX_OK)
+				return FX_USAGE;
+			break;
+		case 's':
+			o->skip_same = true;
+			break;
 		case 'R':
 			errno = 0;
 			v = strtoul(optarg, &end, 10);
@@ -179,6 +202,10 @@ int cli_xfer_opts(int argc, char **argv, struct xfer_opts *o, bool *help,
 			if (optopt == 'j')
 				return cli_usage(argv[0],
 				                 "-j/--parallel needs a number");
+			if (optopt == 'S')
+				return cli_usage(argv[0],
+				                 "--sha256 needs the expected "
+				                 "SHA-256 (64 hex digits)");
 			return bad_opt(argc, argv);
 		}
 	}

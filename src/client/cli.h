@@ -74,12 +74,16 @@ struct xfer_opts {
 	bool preserve;  /* -p / --preserve: mtime and executable bits */
 	unsigned retries; /* --retries N: reconnections after a drop */
 	unsigned parallel; /* -j N given after the command (0: not given) */
+	char sha256[65];  /* --sha256 HEX (lowercased), "" if not given */
+	bool skip_same;   /* put --skip-same: not sent when the remote file
+			     has the same size and SHA-256 */
 };
 
 #define CLI_DEFAULT_RETRIES 3u
 #define CLI_MAX_RETRIES 100u
 
-/* cli_cmd_opts for put and get: --overwrite, --resume, --retries N. */
+/* cli_cmd_opts for put and get: --overwrite, --resume, --retries N, -r,
+ * -p, -j N, --sha256 HEX (64 hex digits, either case), --skip-same. */
 int cli_xfer_opts(int argc, char **argv, struct xfer_opts *o, bool *help,
                   int *first);
 
@@ -88,6 +92,10 @@ int cli_xfer_opts(int argc, char **argv, struct xfer_opts *o, bool *help,
  * sequence escaped (out_term): names come from servers and other
  * people's directories. */
 void cli_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Parse a SHA-256 given on the command line (64 hex digits, either case)
+ * into out as lowercase: FX_OK, or FX_USAGE after saying so. */
+int cli_sha256_arg(const char *cmd, const char *arg, char out[65]);
 
 /* Parse "N" for -j / --parallel: FX_OK with *out in 1..FR_CLIENT_MAX_LANES,
  * or FX_USAGE after saying so. */

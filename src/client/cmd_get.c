@@ -367,6 +367,11 @@ int cmd_get(const struct cli *cli, int argc, char **argv)
 	if (argc - first < 1)
 		return cli_usage("get", "no file to download");
 	nremote = argc - first == 1 ? 1 : argc - first - 1;
+	if (p.o.skip_same)
+		return cli_usage("get", "--skip-same is an option of put");
+	if (p.o.sha256[0] && (nremote != 1 || p.o.recursive))
+		return cli_usage("get", "--sha256 is the expected hash of one "
+					"file: give one REMOTE, without -r");
 	if (argc - first > 1) {
 		local = argv[argc - 1];
 		ll = strlen(local);

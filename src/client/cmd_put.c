@@ -285,11 +285,19 @@ int cmd_put(const struct cli *cli, int argc, char **argv)
 			return rc;
 		p.dir_mode = slash || p.n_ops > 1 || p.rdir[0] == '\0';
 	}
-	for (i = 0; i < p.n_ops; i++)
+	for (i = 0; i < p.n_ops; i++) {
 		if (strcmp(p.ops[i], "-") == 0 && (p.dir_mode || p.n_ops > 1))
 			return cli_usage("put",
 					 "standard input ('-') needs a remote "
 					 "file name: ferry put - REMOTE");
+		if (strcmp(p.ops[i], "-") == 0 && p.o.skip_same)
+			return cli_usage("put", "--skip-same compares files: "
+						"it cannot read standard input "
+						"twice");
+	}
+	if (p.o.sha256[0] && (p.n_ops != 1 || p.o.recursive))
+		return cli_usage("put", "--sha256 is the expected hash of one "
+					"file: give one LOCAL, without -r");
 	rc = engine_start_xfer(cli, &p.o, "put", &p.e);
 	/* cp -r: one directory onto an existing remote directory lands
 	 * inside it, else it becomes the copy */

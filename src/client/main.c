@@ -27,8 +27,8 @@ struct command {
 
 static const struct command commands[] = {
     {"put", cmd_put,
-     "put [-r] [-p] [--overwrite] [--resume] [--retries N] [-j N] "
-     "LOCAL... [REMOTE]",
+     "put [-r] [-p] [--overwrite] [--resume] [--skip-same] [--sha256 HEX] "
+     "[--retries N] [-j N] LOCAL... [REMOTE]",
      "Upload local files, and with -r (--recursive) directory trees.\n"
      "With one LOCAL and no REMOTE it goes to its basename at the root.\n"
      "When REMOTE ends in '/', is an existing directory (with -r) or\n"
@@ -54,10 +54,17 @@ static const struct command commands[] = {
      "doubling), resuming where it stopped; a file whose answer was lost\n"
      "is recognised on the server by its SHA-256 and not sent again.\n"
      "-j N (--parallel N, 1 to 16) spreads the files over N connections.\n"
-     "Standard input cannot be retried."},
+     "Standard input cannot be retried.\n"
+     "--skip-same: a file whose remote copy already has the same size\n"
+     "and SHA-256 is not sent again (the local file is read only when the\n"
+     "sizes agree); its line is printed as for an upload (--json adds\n"
+     "\"skipped\":true).  A rerun of an interrupted put -r --skip-same\n"
+     "sends only what is missing; add --overwrite to replace what changed.\n"
+     "--sha256 HEX (one file): the hash the file must have; otherwise the\n"
+     "server stores nothing and ferry exits 4."},
     {"get", cmd_get,
-     "get [-r] [-p] [--overwrite] [--resume] [--retries N] [-j N] "
-     "REMOTE... [LOCAL]",
+     "get [-r] [-p] [--overwrite] [--resume] [--sha256 HEX] [--retries N] "
+     "[-j N] REMOTE... [LOCAL]",
      "Download remote files, and with -r (--recursive) directory trees.\n"
      "LOCAL defaults to the current directory; an existing directory (or\n"
      "a name ending in '/') receives LOCAL/basename, otherwise (one\n"
@@ -78,6 +85,8 @@ static const struct command commands[] = {
      "-p (--preserve) sets the server's modification time and executable\n"
      "bits.  A local failure on one file (disk full, permissions) is\n"
      "reported and the others go on.  --retries N and -j N as for put.\n"
+     "--sha256 HEX (one file): the hash the file must have; otherwise\n"
+     "nothing is written and ferry exits 4.\n"
      "Prints \"SHA256  LOCAL\" per file, which sha256sum -c accepts."},
     {"ls", cmd_ls, "ls [REMOTE]",
      "List a remote directory (default: the root): size, modification\n"

@@ -10,8 +10,14 @@
  * accepts the server's "ok" only with the same SHA-256 and size.
  * After a dropped connection: a resumed put (the server holds the bytes
  * it got, checked by their SHA-256 against ours); and when the whole body
- * had gone out, first a stat of the remote file: if it has our size and
- * SHA-256, the lost "ok" was the only loss and the file is not sent again.
+ * had gone out, first a stat of the remote file (the "verify" phase): if
+ * it has our size and SHA-256, the lost "ok" was the only loss and the
+ * file is not sent again.  --skip-same starts every file in that phase:
+ * the local file is hashed only when the remote one has its size, and a
+ * remote copy with the same size and SHA-256 is not sent (its line says
+ * so with --json).  --sha256 HEX travels in the request: the server
+ * refuses (checksum_mismatch, nothing stored) a body that hashes to
+ * anything else.
  * A file that changes size while it is sent fails (exit 5) and drops the
  * connection without close_notify, so the server never stores it.
  * Does not: walk directories (walk.c) or decide remote names (cmd_put.c).
@@ -52,6 +58,8 @@ struct xput {
 	bool whole_sent; /* a previous attempt sent every byte: hex is set */
 	bool afresh;     /* the server's part was not ours: next from 0 */
 	bool reverified; /* "exists" after a lost answer: checked again */
+	bool same_check; /* the verify phase is --skip-same's first look */
+	bool local_hashed; /* hex holds the local file's hash (skip-same) */
 	bool got_ready;
 	uint64_t offset; /* where the body starts (ready's offset) */
 	uint64_t left;   /* body bytes still to send */
@@ -203,6 +211,10 @@ static int put_start(struct lane *l, struct job *j)
 	int rc;
 
 	if (x->phase == PH_VERIFY) {
+		if (x->same_check && open_source(x) != 0)
+			return JN_DONE;
+		if (!x->t0)
+			x->t0 = cli_now();
 		rc = fr_req_stat(&l->out, x->remote, true);
 		return rc == FR_OK ? JN_FRAME : FR_E_INTERNAL;
 	}
@@ -219,6 +231,7 @@ static int put_start(struct lane *l, struct job *j)
 	memset(&q, 0, sizeof q);
 	q.path = x->remote;
 	q.size = x->src.size;
+	q.sha256 = x->o->sha256[0] ? x->o->sha256 : NULL;
 	q.overwrite = x->o->overwrite;
 	q.resume = x->resume && !x->src.stream;
 	if (x->src.stream)
@@ -397,6 +410,15 @@ static int refused(struct lane *l, struct xput *x, const struct fr_response *r)
 		x->phase = PH_VERIFY;
 		return JN_AGAIN;
 	}
+	if (r->err == FR_E_CHECKSUM_MISMATCH && x->o->sha256[0]) {
+		cli_say("put %s: checksum mismatch: %s hashes to %s, not the "
+			"expected %s; nothing was stored",
+			x->remote, x->local, x->whole_sent ? x->hex : "?",
+			x->o->sha256);
+		job_status(&x->job, FX_CHECKSUM);
+		x->reported = true;
+		return JN_DONE;
+	}
 	rc = sess_refused(&l->s, r, "put", x->remote,
 			  r->err == FR_E_IS_DIRECTORY
 				  ? "end REMOTE with '/' to put into that "
@@ -414,28 +436,75 @@ static int refused(struct lane *l, struct xput *x, const struct fr_response *r)
 	return JN_DONE;
 }
 
-static void done_ok(struct xput *x, uint64_t size)
+static void done_ok(struct xput *x, uint64_t size, bool skipped)
 {
 	out_transfer(engine_cli(x->job.e), "put", x->local, x->remote, size,
-		     x->hex, cli_now() - x->t0);
+		     x->hex, cli_now() - x->t0, skipped);
 	progress_file_done();
 	x->reported = true;
 }
 
-/* The stat after a lost "ok": is our file there already? */
+/* --skip-same: the local file's SHA-256 into hex (read in full, once:
+ * a retry does not read it again).  0 or an errno value. */
+static int hash_local(struct xput *x)
+{
+	int e;
+
+	if (x->local_hashed)
+		return 0;
+	if (!x->buf && !(x->buf = malloc(FR_IO_CHUNK)))
+		return ENOMEM;
+	prefix_reset(x);
+	e = prefix_to(x, x->src.size);
+	if (e != 0)
+		return e;
+	fr_sha256_peek_hex(x->h, x->hex);
+	snap_free(x);
+	x->local_hashed = true;
+	return 0;
+}
+
+/* The verify phase's stat: after a lost "ok", is our file there already?
+ * With --skip-same (same_check), is the same file there already? */
 static int verified(struct lane *l, struct xput *x, const struct fr_response *r)
 {
-	(void)l;
+	int e;
+
 	if (r->status == FR_ST_OK && r->has_type && !r->is_dir &&
-	    r->has_size && r->size == x->src.size && r->has_sha256 &&
-	    strcmp(r->sha256, x->hex) == 0) {
-		done_ok(x, r->size);
-		return JN_DONE;
+	    r->has_size && r->size == x->src.size && r->has_sha256) {
+		if (x->same_check && (e = hash_local(x)) != 0) {
+			if (e == EFBIG)
+				fail_local(x, "%s", "the file changed size while "
+						    "it was read: not sent");
+			else
+				fail_local(x, "reading: %s: not sent",
+					   strerror(e));
+			return JN_DONE;
+		}
+		if (strcmp(r->sha256, x->hex) == 0) {
+			if (x->same_check && x->o->sha256[0] &&
+			    strcmp(x->hex, x->o->sha256) != 0) {
+				cli_say("put %s: checksum mismatch: %s hashes "
+					"to %s, not the expected %s (the "
+					"server has the same file); not sent",
+					x->remote, x->local, x->hex,
+					x->o->sha256);
+				job_status(&x->job, FX_CHECKSUM);
+				x->reported = true;
+				return JN_DONE;
+			}
+			done_ok(x, r->size, x->same_check);
+			return JN_DONE;
+		}
 	}
 	if (r->status == FR_ST_ERROR && fr_err_closes(r->err))
 		return refused(l, x, r);
-	x->phase = PH_PUT; /* not there (or another file): send it */
-	x->resume = true;
+	/* not there (or another file): send it; after a lost "ok" the
+	 * server may hold what it got */
+	x->phase = PH_PUT;
+	if (!x->same_check)
+		x->resume = true;
+	x->same_check = false;
 	return JN_AGAIN;
 }
 
@@ -475,7 +544,7 @@ static int put_frame(struct lane *l, struct job *j, const struct fr_response *r)
 		x->reported = true;
 		return JN_DONE;
 	}
-	done_ok(x, size);
+	done_ok(x, size, false);
 	return JN_DONE;
 }
 
@@ -543,6 +612,10 @@ struct job *xput_new(const struct xfer_opts *o, const char *local,
 	x->top_fd = top_fd;
 	x->src.fd = -1;
 	x->resume = o->resume;
+	if (o->skip_same) {
+		x->phase = PH_VERIFY;
+		x->same_check = true;
+	}
 	x->local = strdup(local);
 	x->rel = strdup(rel ? rel : "");
 	x->remote = strdup(remote);
