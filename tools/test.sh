@@ -127,11 +127,11 @@ fuzz() {
 	mkdir -p build-fuzz
 	CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFERRY_TESTS=ON \
 		-DFERRY_FUZZ=ON -DFERRY_SANITIZE=address,undefined >build-fuzz/configure.log 2>&1 &&
-		cmake --build build-fuzz -j "$JOBS" --target fuzz_frame fuzz_request fuzz_path fuzz_acl fuzz_proxy || {
+		cmake --build build-fuzz -j "$JOBS" --target fuzz_frame fuzz_request fuzz_path fuzz_acl fuzz_proxy fuzz_sumfile || {
 		failed+=("fuzz build")
 		return 0
 	}
-	for t in frame request path acl proxy; do
+	for t in frame request path acl proxy sumfile; do
 		say "fuzz $t for ${FUZZ_SECONDS} s"
 		corpus=tests/fuzz/corpus/$t
 		work=$(mktemp -d)
