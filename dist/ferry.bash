@@ -4,7 +4,7 @@
 # share/bash-completion/completions/ferry.
 
 _ferry_globals='-s --server --ca --cert --key --crl --pin-sha256 --allow-open-key -j --parallel --json -q --quiet -h --help -V --version'
-_ferry_commands='put get ls stat sum rm whoami help'
+_ferry_commands='put get ls stat sum check rm whoami help'
 
 # The global options given so far (to reach the same server as the user).
 _ferry_conn_args() {
@@ -58,7 +58,7 @@ _ferry() {
 	esac
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		case ${COMP_WORDS[i]} in
-		-s | --server | --ca | --cert | --key | --crl | --pin-sha256 | -j | --parallel | --retries | --sha256) ((i++)) ;;
+		-s | --server | --ca | --cert | --key | --crl | --pin-sha256 | -j | --parallel | --retries | --sha256 | --remote-dir) ((i++)) ;;
 		-*) ;;
 		*)
 			if [[ -z $cmd ]]; then
@@ -103,6 +103,20 @@ _ferry() {
 			COMPREPLY=($(compgen -W '--help' -- "$cur"))
 		else
 			_ferry_remote "$cur"
+		fi
+		;;
+	check)
+		case $prev in
+		--remote-dir)
+			_ferry_remote "$cur"
+			return 0
+			;;
+		esac
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W '--remote-dir --quiet --status --warn --ignore-missing --strict --json --help' -- "$cur"))
+		else
+			compopt -o filenames 2>/dev/null
+			COMPREPLY=($(compgen -f -- "$cur"))
 		fi
 		;;
 	help)

@@ -51,6 +51,7 @@ int cmd_stat(const struct cli *cli, int argc, char **argv);
 int cmd_sum(const struct cli *cli, int argc, char **argv);
 int cmd_rm(const struct cli *cli, int argc, char **argv);
 int cmd_whoami(const struct cli *cli, int argc, char **argv);
+int cmd_check(const struct cli *cli, int argc, char **argv);
 
 /* Print the help of one command (from the table in main.c) to f; false if
  * there is no such command. */

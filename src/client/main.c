@@ -98,6 +98,24 @@ static const struct command commands[] = {
     {"sum", cmd_sum, "sum REMOTE...",
      "Have the server compute the SHA-256 of remote files and print\n"
      "\"SHA256  REMOTE\" lines (sha256sum format)."},
+    {"check", cmd_check,
+     "check [--remote-dir DIR] [--quiet] [--status] [--warn] "
+     "[--ignore-missing] [--strict] [--json] [FILE...]",
+     "Verify on the server the files a checksum file names (what\n"
+     "sha256sum writes: \"HEX  NAME\", \"HEX *NAME\", \"SHA256 (NAME) = HEX\",\n"
+     "escaped names, CRLF endings), with the server's SHA-256 and without\n"
+     "downloading them; NAMEs are remote paths, relative to DIR with\n"
+     "--remote-dir.  FILE '-' (or none) is standard input.  Output and\n"
+     "exit status as 'sha256sum -c': \"NAME: OK\", \"NAME: FAILED\",\n"
+     "\"NAME: FAILED open or read\" on stdout in the order of the lines, the\n"
+     "reason and the WARNING summary on stderr; exit 0 only if every\n"
+     "listed file matched, 1 otherwise, 3 if the connection failed.\n"
+     "--quiet: no OK lines; --status: no output, only the exit status;\n"
+     "--warn: a line for each improperly formatted line; --ignore-missing:\n"
+     "nothing for files the server does not have; --strict: improperly\n"
+     "formatted lines fail too.  --json: one object per file\n"
+     "{\"file\",\"remote\",\"expected\",\"sha256\",\"result\",\"checksum_file\"}\n"
+     "(result ok, failed or unreadable, with \"error\")."},
     {"rm", cmd_rm, "rm REMOTE...",
      "Delete remote files, or empty remote directories.  Prints\n"
      "\"removed REMOTE\" per path."},
