@@ -4,7 +4,7 @@
 # share/bash-completion/completions/ferry.
 
 _ferry_globals='-s --server --ca --cert --key --crl --pin-sha256 --allow-open-key -j --parallel --json -q --quiet -h --help -V --version'
-_ferry_commands='put get ls stat sum check rm whoami help'
+_ferry_commands='put get ls stat sum check rm mkdir mv whoami help'
 
 # The global options given so far (to reach the same server as the user).
 _ferry_conn_args() {
@@ -31,9 +31,8 @@ _ferry_remote() {
 	[[ " ${_ferry_conn[*]} " == *" -s "* || " ${_ferry_conn[*]} " == *" --server"* ]] && has_server=1
 	[[ -n $has_server ]] || return 0
 	[[ $cur == */* ]] && dir=${cur%/*}/
-	while IFS= read -r line; do
-		# "SIZE  YYYY-MM-DD HH:MM  NAME"
-		name=$(sed -E 's/^ *[0-9-]+  [0-9-]+ [0-9:]+  //' <<<"$line")
+	while IFS= read -r name; do
+		# one name per line, directories with a trailing '/'
 		[[ -n $name ]] && COMPREPLY+=("$dir$name")
 	done < <(timeout 3 ferry "${_ferry_conn[@]}" -q ls "${dir:-/}" 2>/dev/null)
 	COMPREPLY=($(compgen -W '"${COMPREPLY[@]}"' -- "$cur" 2>/dev/null))
@@ -98,9 +97,16 @@ _ferry() {
 			fi
 		fi
 		;;
-	ls | stat | sum | rm)
+	ls | stat | sum | rm | mkdir | mv)
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W '--help' -- "$cur"))
+			case $cmd in
+			ls) COMPREPLY=($(compgen -W '-l --long -R --recursive --json --help' -- "$cur")) ;;
+			stat) COMPREPLY=($(compgen -W '--sha256 --json --help' -- "$cur")) ;;
+			rm) COMPREPLY=($(compgen -W '-r --recursive --help' -- "$cur")) ;;
+			mkdir) COMPREPLY=($(compgen -W '-p --parents --help' -- "$cur")) ;;
+			mv) COMPREPLY=($(compgen -W '--overwrite --help' -- "$cur")) ;;
+			*) COMPREPLY=($(compgen -W '--help' -- "$cur")) ;;
+			esac
 		else
 			_ferry_remote "$cur"
 		fi

@@ -24,6 +24,7 @@ struct fr_log_req {
 	const char *identity; /* client CN */
 	const char *op;       /* "put" */
 	const char *path;     /* may be NULL */
+	const char *to;       /* rename: the new name; NULL otherwise */
 	uint64_t bytes;       /* body bytes moved */
 	uint64_t offset;      /* where a resumed transfer started, 0: none */
 	double seconds;

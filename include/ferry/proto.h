@@ -29,7 +29,8 @@ enum fr_op {
 	FR_OP_LIST,
 	FR_OP_STAT,
 	FR_OP_DELETE,
-	FR_OP_MKDIR, /* protocol 2 */
+	FR_OP_MKDIR,  /* protocol 2 */
+	FR_OP_RENAME, /* protocol 2 */
 };
 
 /* How the body of a put travels (protocol 2; v1 knows only READY). */
@@ -63,6 +64,8 @@ struct fr_request {
 	bool want_sha256; /* stat: "sha256": true */
 	bool recursive;   /* list (v2): the whole subtree */
 	bool parents;     /* mkdir (v2): create missing parents, no exists */
+	bool has_to;      /* rename (v2): the new name, checked like path */
+	char to[FR_PATH_MAX + 1];
 	bool has_version;
 	int64_t version; /* hello */
 };
@@ -79,7 +82,9 @@ struct fr_request {
  *   FR_E_INVALID_PATH "path" breaks the path rules (including \u0000).
  *   FR_E_TOO_LARGE    an integral size or offset above FR_SIZE_MAX.
  * Fields that an op requires are checked too: put needs path and size (no
- * size for a chunked body), get, list, stat, delete and mkdir need path.
+ * size for a chunked body), get, list, stat, delete and mkdir need path,
+ * rename needs path and "to" (a "to" that breaks the path rules is
+ * FR_E_INVALID_PATH).
  * Version-2 fields are parsed whatever the connection's version; the
  * server ignores them on a version-1 connection.  why (may be NULL) receives a static
  * one-line reason on error.
@@ -112,6 +117,8 @@ int fr_req_list(struct fr_buf *out, const char *path, bool recursive);
 int fr_req_stat(struct fr_buf *out, const char *path, bool want_sha256);
 int fr_req_delete(struct fr_buf *out, const char *path);
 int fr_req_mkdir(struct fr_buf *out, const char *path, bool parents);
+int fr_req_rename(struct fr_buf *out, const char *path, const char *to,
+		  bool overwrite);
 
 /* ---- responses -------------------------------------------------------- */
 
@@ -160,6 +167,9 @@ struct fr_response {
 	int64_t mtime;
 	bool has_mode; /* v2: get ready and stat: permission bits (0777) */
 	unsigned mode;
+	/* mkdir (v2): whether the directory was made (absent: unknown) */
+	bool has_created;
+	bool created;
 	/* list: entries is heap memory owned by the response */
 	bool has_entries;
 	struct fr_entry *entries;
@@ -196,8 +206,10 @@ int fr_resp_get_ok(struct fr_buf *out, const char *sha256);
 int fr_resp_stat_ok(struct fr_buf *out, bool is_dir, uint64_t size,
 		    int64_t mtime, const char *sha256 /* NULL: omit */,
 		    int mode);
-/* {"status":"ok"}: delete, mkdir */
+/* {"status":"ok"}: delete, rename */
 int fr_resp_ok(struct fr_buf *out);
+/* mkdir (v2): {"status":"ok","created":BOOL} (false: -p found it there) */
+int fr_resp_mkdir_ok(struct fr_buf *out, bool created);
 
 /*
  * Listing builder: collects entries for one frame at a time.

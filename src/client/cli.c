@@ -129,6 +129,49 @@ int cli_cmd_opts(int argc, char **argv, bool *overwrite, bool *help, int *first)
 	return FX_OK;
 }
 
+int cli_flags(int argc, char **argv, const struct cli_flag *flags,
+              bool *help, int *first)
+{
+	struct option longopts[10];
+	char shorts[2 * 10] = "h";
+	size_t n = 0, k = 1;
+	int c;
+
+	for (; flags[n].name && n < 8; n++) {
+		longopts[n] = (struct option){flags[n].name, no_argument, NULL,
+		                              256 + (int)n};
+		if (flags[n].short_name)
+			shorts[k++] = flags[n].short_name;
+		*flags[n].set = false;
+	}
+	shorts[k] = '\0';
+	longopts[n] = (struct option){"help", no_argument, NULL, 'h'};
+	longopts[n + 1] = (struct option){NULL, 0, NULL, 0};
+	*help = false;
+	*first = argc;
+	opterr = 0;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, shorts, longopts, NULL)) != -1) {
+		if (c == 'h') {
+			*help = true;
+			(void)cli_cmd_help(argv[0], stdout);
+			return FX_OK;
+		}
+		if (c >= 256 && c < 256 + (int)n) {
+			*flags[c - 256].set = true;
+			continue;
+		}
+		for (k = 0; k < n; k++)
+			if (flags[k].short_name && c == flags[k].short_name)
+				break;
+		if (k == n || c == '?')
+			return bad_opt(argc, argv);
+		*flags[k].set = true;
+	}
+	*first = optind;
+	return FX_OK;
+}
+
 int cli_xfer_opts(int argc, char **argv, struct xfer_opts *o, bool *help,
                   int *first)
 {

@@ -52,6 +52,8 @@ int cmd_sum(const struct cli *cli, int argc, char **argv);
 int cmd_rm(const struct cli *cli, int argc, char **argv);
 int cmd_whoami(const struct cli *cli, int argc, char **argv);
 int cmd_check(const struct cli *cli, int argc, char **argv);
+int cmd_mkdir(const struct cli *cli, int argc, char **argv);
+int cmd_mv(const struct cli *cli, int argc, char **argv);
 
 /* Print the help of one command (from the table in main.c) to f; false if
  * there is no such command. */
@@ -66,6 +68,20 @@ bool cli_cmd_help(const char *name, FILE *f);
  */
 int cli_cmd_opts(int argc, char **argv, bool *overwrite, bool *help,
                  int *first);
+
+/* A boolean option of a command: --name (and -c when short_name is not
+ * 0) sets *set. */
+struct cli_flag {
+	const char *name;
+	char short_name;
+	bool *set;
+};
+
+/* cli_cmd_opts for a command whose options are all boolean flags (the
+ * list ends with a NULL name; at most 8): --help as well, options
+ * anywhere before "--", short ones bundled (-lR). */
+int cli_flags(int argc, char **argv, const struct cli_flag *flags,
+              bool *help, int *first);
 
 /* Options of put and get. */
 struct xfer_opts {

@@ -106,7 +106,7 @@ static struct job *tree_next(struct plan *p)
 		case WALK_EMPTY_DIR:
 			if (!remote[0] || !sendable(p, local, remote))
 				continue; /* the root exists */
-			j = xmkdir_new("put", remote, true);
+			j = xmkdir_new("put", remote, true, false);
 			return j ? j : oom(p);
 		case WALK_SKIP:
 			cli_say("put: skipping %s %s (only regular files and "

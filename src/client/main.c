@@ -88,13 +88,19 @@ static const struct command commands[] = {
      "--sha256 HEX (one file): the hash the file must have; otherwise\n"
      "nothing is written and ferry exits 4.\n"
      "Prints \"SHA256  LOCAL\" per file, which sha256sum -c accepts."},
-    {"ls", cmd_ls, "ls [REMOTE]",
-     "List a remote directory (default: the root): size, modification\n"
-     "time and name per entry, directories with a trailing '/'.  With\n"
-     "--json: one {\"name\",\"type\",\"size\",\"mtime\"} object per line."},
-    {"stat", cmd_stat, "stat REMOTE",
-     "Show the type, size and modification time of a remote file or\n"
-     "directory (--json: one object)."},
+    {"ls", cmd_ls, "ls [-l] [-R] [--json] [REMOTE]",
+     "List a remote directory (default: the root), sorted by name, one\n"
+     "name per line, directories with a trailing '/'.  -l (--long): mode,\n"
+     "size, modification time and name.  -R (--recursive): the whole\n"
+     "tree, a \"DIR:\" section per directory as ls -R prints it.  --json:\n"
+     "one {\"name\",\"path\",\"type\",\"size\",\"mtime\",\"mode\"} object per\n"
+     "entry (path: below REMOTE; with -R the tree in order).  A REMOTE\n"
+     "that is a file is shown as that one entry."},
+    {"stat", cmd_stat, "stat [--sha256] [--json] REMOTE",
+     "Show the type, size, modification time and mode of a remote file or\n"
+     "directory, and with --sha256 the server's SHA-256 of a file (from\n"
+     "ferryd's SHA-256 cache when the file is unchanged).  --json: one\n"
+     "object."},
     {"sum", cmd_sum, "sum REMOTE...",
      "Have the server compute the SHA-256 of remote files and print\n"
      "\"SHA256  REMOTE\" lines (sha256sum format)."},
@@ -116,13 +122,28 @@ static const struct command commands[] = {
      "formatted lines fail too.  --json: one object per file\n"
      "{\"file\",\"remote\",\"expected\",\"sha256\",\"result\",\"checksum_file\"}\n"
      "(result ok, failed or unreadable, with \"error\")."},
-    {"rm", cmd_rm, "rm REMOTE...",
-     "Delete remote files, or empty remote directories.  Prints\n"
-     "\"removed REMOTE\" per path."},
+    {"rm", cmd_rm, "rm [-r] REMOTE...",
+     "Delete remote files, or empty remote directories; with -r\n"
+     "(--recursive) whole trees, depth first: every file, then each\n"
+     "directory once everything in it is gone.  A refusal is reported for\n"
+     "its path and the rest goes on; the directories above it stay.  -r\n"
+     "needs the l and d permissions and never takes the root itself (name\n"
+     "what is in it).  Prints \"removed REMOTE\" per path."},
+    {"mkdir", cmd_mkdir, "mkdir [-p] REMOTE...",
+     "Make remote directories (needs ferryd 0.2), in the order given; with\n"
+     "-p (--parents) missing parents too, and an existing directory is no\n"
+     "error.  Prints \"created directory REMOTE\" for each one made."},
+    {"mv", cmd_mv, "mv [--overwrite] SRC... DST",
+     "Rename remote files or directories on the server (needs ferryd\n"
+     "0.2), atomically, inside your root: into DST when it is an existing\n"
+     "directory, ends in '/' or several SRCs are given, else SRC becomes\n"
+     "DST.  An existing file DST is replaced only with --overwrite; a\n"
+     "directory is never replaced.  Needs the w and d permissions.  Prints\n"
+     "\"renamed SRC -> DST\" per path."},
     {"whoami", cmd_whoami, "whoami",
      "Show the identity the server gave our certificate, its permissions\n"
-     "(r get/stat/sum, w put, l ls, d rm), the server and the protocol\n"
-     "version."},
+     "(r get/stat/sum/check, w put/mkdir, l ls, d rm; mv needs w and d),\n"
+     "the server and the protocol version."},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
@@ -204,7 +225,7 @@ static void print_help(FILE *f)
 	    "    --json         one JSON object per line on stdout instead of "
 	    "text\n"
 	    "    -q, --quiet    no progress bar, and no success lines for "
-	    "put, get and rm\n"
+	    "put, get, rm, mkdir, mv\n"
 	    "                   (errors are still printed on stderr)\n"
 	    "    -h, --help     this help\n"
 	    "    -V, --version  print the version\n"

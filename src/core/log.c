@@ -141,6 +141,10 @@ void fr_log_request(const struct fr_log_req *r)
 		put_str(&l, r->op);
 		put(&l, ",\"path\":");
 		put_str(&l, r->path);
+		if (r->to) {
+			put(&l, ",\"to\":");
+			put_str(&l, r->to);
+		}
 		put(&l, ",\"bytes\":%llu,", (unsigned long long)r->bytes);
 		if (r->offset)
 			put(&l, "\"offset\":%llu,",
@@ -167,6 +171,10 @@ void fr_log_request(const struct fr_log_req *r)
 		put_str(&l, r->op);
 		put(&l, " path=");
 		put_str(&l, r->path == NULL ? "-" : *r->path ? r->path : "/");
+		if (r->to) {
+			put(&l, " to=");
+			put_str(&l, r->to);
+		}
 		put(&l, " bytes=%llu", (unsigned long long)r->bytes);
 		if (r->offset)
 			put(&l, " offset=%llu", (unsigned long long)r->offset);

@@ -208,6 +208,7 @@ static void request_finish(struct conn *c, int err, const char *why)
 	lr.op = c->op ? fr_op_name(c->op->op)
 		: c->req.op_name[0] ? c->req.op_name : "?";
 	lr.path = c->req.has_path ? c->req.path : NULL;
+	lr.to = c->req.has_to ? c->req.to : NULL;
 	lr.bytes = c->bytes;
 	lr.seconds = (double)(mono_ms() - c->t_start) / 1000.0;
 	lr.sha256 = c->sha256[0] ? c->sha256 : NULL;
@@ -336,15 +337,9 @@ static uint64_t path_depth(const char *p)
 	return n;
 }
 
-/* Path rules apply again here, whatever the parser did: defence in depth. */
-static int check_path(const struct conn *c, const char **why)
+int conn_path_ok(const struct conn *c, const char *p, bool root_ok,
+		 const char **why)
 {
-	const char *p = c->req.path;
-
-	if (!c->req.has_path) {
-		*why = "missing \"path\"";
-		return c->op->op == FR_OP_HELLO ? FR_OK : FR_E_BAD_REQUEST;
-	}
 	if (fr_path_check(p, strlen(p), why) != FR_OK)
 		return FR_E_INVALID_PATH;
 	if (path_depth(p) > c->srv->cfg->max_path_depth) {
@@ -356,11 +351,21 @@ static int check_path(const struct conn *c, const char **why)
 		*why = "reserved name";
 		return FR_E_INVALID_PATH;
 	}
-	if (p[0] == '\0' && !c->op->root_ok) {
+	if (p[0] == '\0' && !root_ok) {
 		*why = "the root cannot be the target of this operation";
 		return FR_E_INVALID_PATH;
 	}
 	return FR_OK;
+}
+
+/* Path rules apply again here, whatever the parser did: defence in depth. */
+static int check_path(const struct conn *c, const char **why)
+{
+	if (!c->req.has_path) {
+		*why = "missing \"path\"";
+		return c->op->op == FR_OP_HELLO ? FR_OK : FR_E_BAD_REQUEST;
+	}
+	return conn_path_ok(c, c->req.path, c->op->root_ok, why);
 }
 
 static int dispatch(struct conn *c, int r, const char *why)

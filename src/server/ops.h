@@ -77,6 +77,7 @@ int op_stat_start(struct conn *c);
 int op_stat_step(struct conn *c);
 int op_delete_start(struct conn *c);
 int op_mkdir_start(struct conn *c);
+int op_rename_start(struct conn *c);
 
 /* Hash up to one FR_IO_CHUNK of c->os.fd into c->sha (shared by get and
  * stat): FR_OK when pos reached limit, FR_AGAIN when more remains. */

@@ -152,8 +152,23 @@ int store_delete(int root, const char *path);
 /* Create directory path (mode 0755) and fsync its parent.  Without
  * parents, the parent must exist and path must not (exists); with
  * parents, missing parents are created and an existing directory is
- * fine (an existing file is still exists). */
-int store_mkdir(int root, const char *path, bool parents);
+ * fine (an existing file is still exists).  *created: path itself was
+ * made (false: -p found it). */
+int store_mkdir(int root, const char *path, bool parents, bool *created);
+
+/*
+ * Rename from to to, both below root (so never across identities' roots),
+ * atomically: a file or a directory, to a name whose parent exists
+ * (not_found otherwise).  An existing to is refused (exists) unless
+ * overwrite, and then only a file replaces a file: a directory is never
+ * replaced (is_directory) and never replaces a file (exists).  A
+ * directory cannot move below itself (invalid_path); a rename across
+ * file systems below the root is forbidden.  Both directories are
+ * fsync'ed before FR_OK.  Where the file system lacks RENAME_NOREPLACE
+ * (the probe), a file moves by link() + unlink() (as atomic a refusal)
+ * and a directory by rename(2) after a check that to is absent.
+ */
+int store_rename(int root, const char *from, const char *to, bool overwrite);
 
 /* Open directory path ("" is the root itself, as a new open file
  * description) with the same no-symlink walk, creating missing components
