@@ -57,7 +57,7 @@ static int opt_bool(const cJSON *root, const char *key, bool *out)
 int fr_request_parse(const void *payload, size_t len, struct fr_request *req,
 		     const char **why)
 {
-	const char *dummy, *path_why = NULL;
+	const char *dummy, *path_why = NULL, *to_why = NULL;
 	unsigned nul = 0;
 	int rc = FR_OK;
 	cJSON *root = NULL;
@@ -218,9 +218,9 @@ int fr_request_parse(const void *payload, size_t len, struct fr_request *req,
 		 * escaped NUL in it was bad_request above) */
 		if (json_copy_str(req->to, sizeof(req->to), it->valuestring))
 			REQ_FAIL(FR_E_INVALID_PATH, "\"to\" longer than 4095 bytes");
-		if (fr_path_check(req->to, strlen(req->to), &path_why) != FR_OK) {
+		if (fr_path_check(req->to, strlen(req->to), &to_why) != FR_OK) {
 			req->to[0] = '\0';
-			REQ_FAIL(FR_E_INVALID_PATH, path_why ? path_why : "invalid \"to\"");
+			REQ_FAIL(FR_E_INVALID_PATH, to_why ? to_why : "invalid \"to\"");
 		}
 		req->has_to = true;
 		break;

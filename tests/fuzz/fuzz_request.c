@@ -3,8 +3,8 @@
  * cJSON): JSON payload -> struct fr_request.
  *
  * Checks the parser's contract on every input: an accepted request has a
- * known result code, a NUL-terminated path that passes the path rules, and
- * sizes within FR_SIZE_MAX.
+ * known result code, a NUL-terminated path that passes the path rules (and
+ * a rename's "to" too), and sizes within FR_SIZE_MAX.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -36,6 +36,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (req.has_path &&
 	    (memchr(req.path, '\0', sizeof(req.path)) == NULL ||
 	     fr_path_check(req.path, strlen(req.path), NULL) != FR_OK))
+		abort();
+	/* every op but hello names a valid path when accepted; rename's
+	 * "to" obeys the same rules */
+	if (req.op != FR_OP_HELLO && req.op != FR_OP_UNKNOWN && !req.has_path)
+		abort();
+	if (req.op == FR_OP_RENAME &&
+	    (!req.has_to || memchr(req.to, '\0', sizeof(req.to)) == NULL ||
+	     fr_path_check(req.to, strlen(req.to), NULL) != FR_OK))
 		abort();
 	if ((req.has_size && req.size > FR_SIZE_MAX) ||
 	    (req.has_offset && req.offset > FR_SIZE_MAX))
