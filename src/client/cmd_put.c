@@ -176,8 +176,18 @@ static struct job *operand(struct plan *p, const char *arg)
 
 	if (p->dir_mode) {
 		cli_basename(arg, base, sizeof base);
-		if (!base[0] || !cli_join(remote, sizeof remote, p->rdir, base) ||
-		    strlen(remote) > FR_PATH_MAX) {
+		if (strcmp(base, "..") == 0) {
+			engine_status(p->e, cli_usage("put", "name the directory "
+							     "'%s' leads to",
+						      arg));
+			return NULL;
+		}
+		/* "." (dist/.) is its contents, as cp -r . DIR/ copies them */
+		if (strcmp(base, ".") == 0)
+			snprintf(remote, sizeof remote, "%s", p->rdir);
+		else if (!base[0] ||
+			 !cli_join(remote, sizeof remote, p->rdir, base) ||
+			 strlen(remote) > FR_PATH_MAX) {
 			engine_status(p->e,
 				      cli_usage("put", "cannot name a remote "
 						       "file after '%s'",

@@ -140,6 +140,29 @@ expect_eq $((hellos + 1)) "$(grep -c 'op=hello' "$SRV_LOG")" "over one connectio
 expect_eq 300 "$(grep 'op=stat path=m/many/' "$SRV_LOG" | grep -c 'sha256_from=cache')" "every hash from the server's cache (no file read)"
 expect_eq "$(cd "$T/many" && sha256sum -c "$S/many")" "$(cat "$OUT")" "in the order of the checksum file"
 
+# docs/CI.md's complete job, as written there (a key from a 0600 file)
+mkdir -p "$T/ci/dist/sub" && cd "$T/ci" || exit 1
+for f in dist/app.tar.gz dist/sub/notes.txt; do head -c 3000 /dev/urandom >"$f"; done
+(
+	set -euo pipefail
+	umask 077
+	keydir=$(mktemp -d "$T/ci/key.XXXXXX")
+	cat "$CLI_KEY" >"$keydir/ci.key"
+	export FERRY_SERVER=$SRV FERRY_CA=$CA FERRY_CERT=$CLI_CRT FERRY_KEY=$keydir/ci.key
+	version=v1.4
+	(cd dist && find . -type f -exec sha256sum {} +) >SHA256SUMS
+	"$FERRY" -q put -r --skip-same --retries 5 dist/ "releases/$version/"
+	"$FERRY" -q put --skip-same SHA256SUMS "releases/$version/"
+	"$FERRY" check --quiet --remote-dir "releases/$version/dist" SHA256SUMS
+	"$FERRY" -q put -r --skip-same --retries 5 dist/ "releases/$version/" # a rerun
+) >"$OUT" 2>"$ERR"
+expect_eq "0" "$?" "the job of docs/CI.md runs as written"
+expect_eq "" "$(cat "$OUT" "$ERR")" "and says nothing when all is well"
+echo tampered >>"$ROOT/releases/v1.4/dist/app.tar.gz"
+expect_exit 1 ferry_c check --quiet --remote-dir releases/v1.4/dist SHA256SUMS
+expect_eq "./app.tar.gz: FAILED" "$(cat "$OUT")" "a file changed on the server fails the check"
+cd "$T" || exit 1
+
 # a protocol-1 server: the same answers (without the cache)
 stop_server "$SRV_PID"
 start_server --protocol-max 1
