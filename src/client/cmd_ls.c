@@ -135,25 +135,6 @@ static bool add(struct ls *ls, const char *dir, const struct fr_entry *en)
 	return true;
 }
 
-/* SECURITY: the tree's shape, for the whole frame before any of it is
- * kept (as get -r checks it): an entry belongs to the directory listed
- * last at the depth above it. */
-static bool shape_ok(const struct listing *t, const struct fr_response *r,
-		     bool recursive)
-{
-	unsigned depth = t->depth;
-	size_t i;
-
-	for (i = 0; i < r->n_entries; i++) {
-		const struct fr_entry *en = &r->entries[i];
-
-		if (en->depth > depth)
-			return false;
-		depth = en->depth + (en->is_dir && !en->truncated && recursive);
-	}
-	return true;
-}
-
 static int entries(struct listing *t, const struct fr_response *r)
 {
 	struct ls *ls = t->ls;
@@ -161,14 +142,8 @@ static int entries(struct listing *t, const struct fr_response *r)
 	char dir[FR_PATH_MAX + 2], sub[FR_PATH_MAX + 2];
 	size_t i;
 
-	if (!shape_ok(t, r, rec)) {
-		cli_say("%s: protocol error while listing %s: an entry deeper "
-			"than the directory it follows",
-			engine_session(ls->e)->where, ls->top[0] ? ls->top : "/");
-		fail(ls, FX_CONN);
-		engine_stop(ls->e);
-		return FX_CONN;
-	}
+	/* SECURITY: each entry's place in the tree was checked for the
+	 * whole frame (xmisc.c): its depth has a directory on the stack */
 	for (i = 0; i < r->n_entries; i++) {
 		const struct fr_entry *en = &r->entries[i];
 

@@ -235,24 +235,6 @@ static void entry(struct tree *t, const struct fr_entry *en, bool recursive)
 	t->stack[++t->depth] = d; /* its entries follow */
 }
 
-/* The tree's shape, for the whole frame before any of it is acted on:
- * an entry belongs to the directory listed last at the depth above it. */
-static bool shape_ok(const struct tree *t, const struct fr_response *r,
-		     bool recursive)
-{
-	unsigned depth = t->depth;
-	size_t i;
-
-	for (i = 0; i < r->n_entries; i++) {
-		const struct fr_entry *en = &r->entries[i];
-
-		if (en->depth > depth)
-			return false;
-		depth = en->depth + (en->is_dir && !en->truncated && recursive);
-	}
-	return true;
-}
-
 static int list_cb(void *arg, const char *remote, const struct fr_response *r,
 		   int rc)
 {
@@ -283,14 +265,8 @@ static int list_cb(void *arg, const char *remote, const struct fr_response *r,
 		release(top);
 		return FX_OK;
 	}
-	if (!shape_ok(t, r, recursive)) {
-		cli_say("%s: protocol error while listing %s: an entry deeper "
-			"than the directory it follows",
-			engine_session(rm->e)->where, top->path);
-		engine_status(rm->e, FX_CONN);
-		engine_stop(rm->e);
-		return FX_CONN;
-	}
+	/* SECURITY: each entry's place in the tree was checked for the
+	 * whole frame (xmisc.c): its depth has a directory on the stack */
 	for (i = 0; i < r->n_entries && !rm->oom; i++)
 		entry(t, &r->entries[i], recursive);
 	return rm->oom ? FX_LOCAL : FX_OK;

@@ -42,6 +42,7 @@ struct xmisc {
 	bool stopped;   /* the callback wants no more entries */
 	uint64_t seen;  /* list entries delivered, over all attempts */
 	uint64_t count; /* list entries of this attempt */
+	unsigned depth; /* recursive list: the depth the next entry may have */
 	xmisc_done done;
 	void *arg;
 };
@@ -63,6 +64,7 @@ static int misc_start(struct lane *l, struct job *j)
 	case K_LIST:
 		x->recursive = x->flag && lane_proto(l) >= 2;
 		x->count = 0;
+		x->depth = 0;
 		rc = fr_req_list(&l->out, x->remote, x->recursive);
 		break;
 	case K_DELETE:
@@ -166,6 +168,26 @@ static int refused(struct lane *l, struct xmisc *x, const struct fr_response *r)
 	return JN_DONE;
 }
 
+/* SECURITY: a recursive listing's shape, for the whole frame before any
+ * of it reaches the command: an entry belongs to the directory listed
+ * last at the depth above it, so no entry can claim a parent it does not
+ * have (where get -r would write it, what rm -r would delete). */
+static bool shape_ok(struct xmisc *x, const struct fr_response *r)
+{
+	unsigned depth = x->depth;
+	size_t i;
+
+	for (i = 0; i < r->n_entries; i++) {
+		const struct fr_entry *en = &r->entries[i];
+
+		if (en->depth > depth)
+			return false;
+		depth = en->depth + (en->is_dir && !en->truncated);
+	}
+	x->depth = depth;
+	return true;
+}
+
 static int list_frame(struct lane *l, struct xmisc *x,
 		      const struct fr_response *r)
 {
@@ -189,6 +211,10 @@ static int list_frame(struct lane *l, struct xmisc *x,
 		if (r->entries[i].depth > 0 || r->entries[i].truncated)
 			return sess_protocol(&l->s, "a tree in a flat listing",
 					     "listing");
+	if (x->recursive && !shape_ok(x, r))
+		return sess_protocol(&l->s, "an entry deeper than the directory "
+					    "it follows",
+				     "listing");
 	if (x->done && !x->stopped) {
 		/* a listing asked again: skip what was delivered */
 		if (x->count - r->n_entries < x->seen)
