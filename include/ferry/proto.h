@@ -64,15 +64,18 @@ struct fr_request {
 	bool want_sha256; /* stat: "sha256": true */
 	bool recursive;   /* list (v2): the whole subtree */
 	bool parents;     /* mkdir (v2): create missing parents, no exists */
-	bool has_to;      /* rename (v2): the new name, checked like path */
-	char to[FR_PATH_MAX + 1];
+	char *to;         /* rename (v2): the new name, checked like path;
+			     heap memory (fr_request_cleanup), NULL if none:
+			     kept out of the struct, which every connection
+			     holds, for the one op that needs it */
 	bool has_version;
 	int64_t version; /* hello */
 };
 
 /*
  * Parse one request payload.  On any outcome *req is fully written (zeroed
- * first).  Returns:
+ * first: it must not hold a "to" any more, see fr_request_cleanup), and
+ * owns heap memory only after FR_OK.  Returns:
  *   FR_OK             a well-formed request; req->op may be FR_OP_UNKNOWN
  *                     (answer `unsupported`, keep the connection).
  *   FR_E_BAD_REQUEST  not one JSON object, no string "op", a field of the
@@ -81,6 +84,7 @@ struct fr_request {
  *                     duplicate key, an escaped NUL outside "path" ...
  *   FR_E_INVALID_PATH "path" breaks the path rules (including \u0000).
  *   FR_E_TOO_LARGE    an integral size or offset above FR_SIZE_MAX.
+ *   FR_E_INTERNAL     out of memory for a rename's "to".
  * Fields that an op requires are checked too: put needs path and size (no
  * size for a chunked body), get, list, stat, delete and mkdir need path,
  * rename needs path and "to" (a "to" that breaks the path rules is
@@ -91,6 +95,10 @@ struct fr_request {
  */
 int fr_request_parse(const void *payload, size_t len, struct fr_request *req,
 		     const char **why);
+
+/* Free what a parsed request owns (its "to"); req stays valid, as if that
+ * field were absent.  Call it before parsing into req again. */
+void fr_request_cleanup(struct fr_request *req);
 
 /* ---- request builders (client) ---------------------------------------- */
 

@@ -216,13 +216,13 @@ int fr_request_parse(const void *payload, size_t len, struct fr_request *req,
 			REQ_FAIL(FR_E_BAD_REQUEST, "\"overwrite\" must be true or false");
 		/* SECURITY: the destination obeys every rule "path" does (an
 		 * escaped NUL in it was bad_request above) */
-		if (json_copy_str(req->to, sizeof(req->to), it->valuestring))
+		if (strlen(it->valuestring) > FR_PATH_MAX)
 			REQ_FAIL(FR_E_INVALID_PATH, "\"to\" longer than 4095 bytes");
-		if (fr_path_check(req->to, strlen(req->to), &to_why) != FR_OK) {
-			req->to[0] = '\0';
+		if (fr_path_check(it->valuestring, strlen(it->valuestring), &to_why) != FR_OK)
 			REQ_FAIL(FR_E_INVALID_PATH, to_why ? to_why : "invalid \"to\"");
-		}
-		req->has_to = true;
+		req->to = strdup(it->valuestring);
+		if (req->to == NULL)
+			REQ_FAIL(FR_E_INTERNAL, "out of memory");
 		break;
 	case FR_OP_DELETE:
 	case FR_OP_UNKNOWN:
@@ -233,9 +233,17 @@ int fr_request_parse(const void *payload, size_t len, struct fr_request *req,
 		REQ_FAIL(FR_E_INVALID_PATH, path_why);
 out:
 	cJSON_Delete(root);
+	if (rc != FR_OK)
+		fr_request_cleanup(req);
 	if (rc != FR_OK && *why == NULL)
 		*why = fr_err_str(rc);
 	return rc;
+}
+
+void fr_request_cleanup(struct fr_request *req)
+{
+	free(req->to);
+	req->to = NULL;
 }
 
 /* ---- builders ----------------------------------------------------------- */

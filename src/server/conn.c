@@ -208,7 +208,7 @@ static void request_finish(struct conn *c, int err, const char *why)
 	lr.op = c->op ? fr_op_name(c->op->op)
 		: c->req.op_name[0] ? c->req.op_name : "?";
 	lr.path = c->req.has_path ? c->req.path : NULL;
-	lr.to = c->req.has_to ? c->req.to : NULL;
+	lr.to = c->req.to;
 	lr.bytes = c->bytes;
 	lr.seconds = (double)(mono_ms() - c->t_start) / 1000.0;
 	lr.sha256 = c->sha256[0] ? c->sha256 : NULL;
@@ -226,6 +226,7 @@ static void request_finish(struct conn *c, int err, const char *why)
 	count_bytes(c);
 	metrics_request(c->op ? c->op->op : c->req.op, lr.result, lr.seconds);
 	op_state_cleanup(&c->os);
+	fr_request_cleanup(&c->req);
 	c->op = NULL;
 	c->body_left = 0;
 	c->raw_out = false;
@@ -436,10 +437,12 @@ static int read_request(struct conn *c)
 			return r; /* read more, wait, or drop the peer */
 	}
 	if (r == FR_OK) {
+		fr_request_cleanup(&c->req);
 		memset(&c->req, 0, sizeof(c->req));
 		r = fr_request_parse(body, blen, &c->req, &why);
 		fr_buf_consume(&c->in, FR_FRAME_HDR + blen);
 	} else {
+		fr_request_cleanup(&c->req);
 		memset(&c->req, 0, sizeof(c->req));
 		r = FR_E_BAD_REQUEST;
 		why = "bad frame length";
@@ -564,6 +567,7 @@ void conn_free(struct conn *c)
 	if (c->op)
 		request_finish(c, FR_E_CLOSED, "connection closed by server");
 	op_state_cleanup(&c->os);
+	fr_request_cleanup(&c->req);
 	reactor_unregister(c->srv->reactor, &c->w);
 	fr_tls_free(c->tls);
 	if (c->w.fd >= 0)

@@ -18,7 +18,7 @@ int op_rename_start(struct conn *c)
 	const char *why = NULL;
 	int r;
 
-	if (!c->req.has_to) {
+	if (!c->req.to) {
 		c->err_msg = "rename needs \"to\"";
 		return FR_E_BAD_REQUEST;
 	}

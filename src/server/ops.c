@@ -49,7 +49,7 @@ int op_request_as_v1(struct fr_request *q, const char **why)
 	q->has_mode = false;
 	q->recursive = false;
 	q->parents = false;
-	q->has_to = false;
+	fr_request_cleanup(q); /* "to" of a rename, unsupported there */
 	return FR_OK;
 }
 

@@ -596,11 +596,15 @@ static void test_req_v2(void **state)
 	assert_int_equal(req("{\"op\":\"rename\",\"path\":\"a/b\",\"to\":\"c/d\",\"overwrite\":true}", &r), FR_OK);
 	assert_int_equal(r.op, FR_OP_RENAME);
 	assert_string_equal(r.path, "a/b");
-	assert_true(r.has_to);
+	assert_non_null(r.to);
 	assert_string_equal(r.to, "c/d");
 	assert_true(r.overwrite);
+	fr_request_cleanup(&r);
+	assert_null(r.to);
+	fr_request_cleanup(&r); /* twice is fine */
 	assert_int_equal(req("{\"op\":\"rename\",\"path\":\"a\",\"to\":\"b\"}", &r), FR_OK);
 	assert_false(r.overwrite);
+	fr_request_cleanup(&r);
 	expect_req("{\"op\":\"rename\",\"path\":\"a\"}", FR_E_BAD_REQUEST);
 	expect_req("{\"op\":\"rename\",\"path\":\"a\",\"to\":null}", FR_E_BAD_REQUEST);
 	expect_req("{\"op\":\"rename\",\"path\":\"a\",\"to\":[\"b\"]}", FR_E_BAD_REQUEST);
@@ -619,7 +623,7 @@ static void test_req_v2(void **state)
 			int rc = req(q, &r);
 			if (rc != FR_E_INVALID_PATH && rc != FR_E_BAD_REQUEST)
 				fail_msg("%s: got %d", q, rc);
-			assert_false(r.has_to);
+			assert_null(r.to);
 		}
 	}
 	/* a bad path is invalid_path, whatever "to" is */
@@ -652,6 +656,7 @@ static void test_req_v2(void **state)
 	assert_string_equal(r.path, "from/x");
 	assert_string_equal(r.to, "to/y");
 	assert_true(r.overwrite);
+	fr_request_cleanup(&r);
 	fr_buf_cleanup(&out);
 }
 
