@@ -35,12 +35,9 @@
 
 #include "local.h"
 #include "output.h"
+#include "prefix.h"
 #include "progress.h"
 #include "xfer.h"
-
-/* Snapshots of the prefix hash, so that a resume point below what we
- * hashed ahead needs no second pass from 0. */
-#define PREFIX_SNAP (64u * 1024u * 1024u) /* a multiple of FR_IO_CHUNK */
 
 enum phase { PH_PUT, PH_VERIFY };
 
@@ -65,11 +62,9 @@ struct xput {
 	uint64_t left;   /* body bytes still to send */
 	bool reported;
 	double t0;
-	/* resume: our own prefix hashed while the server hashes its part */
-	uint64_t pre_pos;
-	struct fr_sha256 **snap;
-	size_t n_snap;
-	unsigned char *buf; /* FR_IO_CHUNK for prefix hashing */
+	/* resume: our own prefix hashed while the server hashes its part;
+	 * --skip-same: the whole file */
+	struct prefix pre;
 };
 
 static struct xput *X(struct job *j)
@@ -94,89 +89,16 @@ static void fail_local(struct xput *x, const char *fmt, ...)
 	x->reported = true;
 }
 
-static void snap_free(struct xput *x)
-{
-	size_t i;
-
-	for (i = 0; i < x->n_snap; i++)
-		fr_sha256_free(x->snap[i]);
-	free(x->snap);
-	x->snap = NULL;
-	x->n_snap = 0;
-}
-
-/* A resumed attempt hashes our prefix from 0 while it waits. */
-static void prefix_reset(struct xput *x)
-{
-	snap_free(x);
-	x->pre_pos = 0;
-	fr_sha256_reset(x->h);
-}
-
-/* Hash the next piece of our prefix (pre_pos .. limit): 0, or an errno
- * value (EFBIG: the file is shorter than it was). */
-static int prefix_step(struct xput *x, uint64_t limit)
-{
-	struct fr_sha256 **ns;
-	uint64_t want = limit - x->pre_pos;
-	ssize_t n;
-
-	if (want > FR_IO_CHUNK)
-		want = FR_IO_CHUNK;
-	if (want > PREFIX_SNAP - x->pre_pos % PREFIX_SNAP)
-		want = PREFIX_SNAP - x->pre_pos % PREFIX_SNAP;
-	do
-		n = pread(x->src.fd, x->buf, (size_t)want, (off_t)x->pre_pos);
-	while (n < 0 && errno == EINTR);
-	if (n <= 0)
-		return n < 0 ? errno : EFBIG;
-	fr_sha256_update(x->h, x->buf, (size_t)n);
-	x->pre_pos += (uint64_t)n;
-	if (x->pre_pos % PREFIX_SNAP == 0 &&
-	    x->pre_pos / PREFIX_SNAP == x->n_snap + 1) {
-		ns = realloc(x->snap, (x->n_snap + 1) * sizeof(*ns));
-		if (!ns)
-			return ENOMEM;
-		x->snap = ns;
-		ns[x->n_snap] = fr_sha256_new();
-		if (!ns[x->n_snap] || fr_sha256_copy(ns[x->n_snap], x->h)) {
-			fr_sha256_free(ns[x->n_snap]);
-			return ENOMEM;
-		}
-		x->n_snap++;
-	}
-	return 0;
-}
-
-/* Leave x->h at exactly our first k bytes. */
-static int prefix_to(struct xput *x, uint64_t k)
-{
-	uint64_t m;
-	int e;
-
-	if (x->pre_pos > k) {
-		m = k / PREFIX_SNAP; /* full snapshots at or below k */
-		if (m == 0)
-			fr_sha256_reset(x->h);
-		else if (m > x->n_snap || fr_sha256_copy(x->h, x->snap[m - 1]))
-			return ENOMEM; /* cannot happen: we passed m * SNAP */
-		x->pre_pos = m * PREFIX_SNAP;
-	}
-	while (x->pre_pos < k)
-		if ((e = prefix_step(x, k)) != 0)
-			return e;
-	return 0;
-}
-
 static bool put_idle(struct job *j)
 {
 	struct xput *x = X(j);
 
 	if (!x->resume || x->got_ready || x->src.stream ||
-	    x->pre_pos >= x->src.size)
+	    x->pre.pos >= x->src.size)
 		return false;
 	/* a read error shows again when "ready" settles the offset */
-	return prefix_step(x, x->src.size) == 0 && x->pre_pos < x->src.size;
+	return prefix_step(&x->pre, x->src.fd, x->src.size) == 0 &&
+	       x->pre.pos < x->src.size;
 }
 
 static int open_source(struct xput *x)
@@ -265,11 +187,7 @@ static int put_start(struct lane *l, struct job *j)
 	if (!x->src.stream)
 		progress_expect(x->src.size);
 	if (x->body == FR_BODY_READY) {
-		prefix_reset(x);
-		if (q.resume && !x->buf && !(x->buf = malloc(FR_IO_CHUNK))) {
-			fail_local(x, "%s", strerror(ENOMEM));
-			return FR_E_LOCAL_IO;
-		}
+		prefix_reset(&x->pre);
 		return JN_BODY;
 	}
 	fr_sha256_reset(x->h);
@@ -368,7 +286,7 @@ static int on_ready(struct lane *l, struct xput *x, const struct fr_response *r)
 	x->got_ready = true;
 	if (k > 0) {
 		/* SECURITY: the held bytes count only if they are ours */
-		e = prefix_to(x, k);
+		e = prefix_to(&x->pre, x->src.fd, k);
 		if (e == 0) {
 			fr_sha256_peek_hex(x->h, hex);
 			if (strcmp(hex, r->prefix_sha256) != 0)
@@ -388,7 +306,7 @@ static int on_ready(struct lane *l, struct xput *x, const struct fr_response *r)
 	} else {
 		fr_sha256_reset(x->h);
 	}
-	snap_free(x);
+	prefix_drop_snaps(&x->pre);
 	if (src_seek(&x->src, k) != 0) {
 		fail_local(x, "%s", strerror(errno));
 		return FR_E_LOCAL_IO;
@@ -452,14 +370,12 @@ static int hash_local(struct xput *x)
 
 	if (x->local_hashed)
 		return 0;
-	if (!x->buf && !(x->buf = malloc(FR_IO_CHUNK)))
-		return ENOMEM;
-	prefix_reset(x);
-	e = prefix_to(x, x->src.size);
+	prefix_reset(&x->pre);
+	e = prefix_to(&x->pre, x->src.fd, x->src.size);
 	if (e != 0)
 		return e;
 	fr_sha256_peek_hex(x->h, x->hex);
-	snap_free(x);
+	prefix_drop_snaps(&x->pre);
 	x->local_hashed = true;
 	return 0;
 }
@@ -581,9 +497,8 @@ static void put_free(struct job *j)
 	struct xput *x = X(j);
 
 	src_close(&x->src);
-	snap_free(x);
+	prefix_cleanup(&x->pre);
 	fr_sha256_free(x->h);
-	free(x->buf);
 	free(x->local);
 	free(x->rel);
 	free(x->remote);
@@ -620,6 +535,7 @@ struct job *xput_new(const struct xfer_opts *o, const char *local,
 	x->rel = strdup(rel ? rel : "");
 	x->remote = strdup(remote);
 	x->h = fr_sha256_new();
+	prefix_init(&x->pre, x->h);
 	if (!x->local || !x->rel || !x->remote || !x->h) {
 		x->job.priv = x;
 		put_free(&x->job);
