@@ -3,7 +3,6 @@
  * (check_report.h), as `sha256sum -c` prints them (sumfile.c shows and
  * quotes the names).  Does not: read checksum files or ask the server.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
