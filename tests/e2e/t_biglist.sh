@@ -16,7 +16,7 @@ FERRY_TIMEOUT=300 expect_exit 0 ferry_c ls huge
 expect_eq 200000 "$(grep -c . "$OUT")" "ls of 200,000 entries lists them all"
 expect_true "the client prints them sorted" bash -c "awk '{print \$NF}' '$OUT' | LC_ALL=C sort -c"
 after=$(hwm)
-if grep -qa '__asan_init\|__tsan_init' "$FERRYD"; then
+if grep -qa '__asan_init\|__tsan_init' "$FERRYD_BIN"; then
 	pass "server memory not judged under a sanitizer (peak $before -> $after KiB)"
 elif ((after - before < 8192)); then
 	pass "the server's peak RSS grew by $((after - before)) KiB (< 8 MiB) for 200,000 entries"
