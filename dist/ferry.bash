@@ -5,7 +5,7 @@
 # share/bash-completion/completions/ferry.
 
 _ferry_globals='-s --server --ca --cert --key --crl --pin-sha256 --allow-open-key -j --parallel --retries --json -q --quiet --config --profile -b --batch -h --help -V --version'
-_ferry_commands='put get ls stat sum rm whoami config shell help'
+_ferry_commands='put get ls stat sum check rm mkdir mv whoami config shell help'
 
 # The config file ferry would read: --config, FERRY_CONFIG, the default.
 _ferry_config_file() {
@@ -57,9 +57,8 @@ _ferry_remote() {
 	[[ -r $(_ferry_config_file) ]] && has_server=1
 	[[ -n $has_server ]] || return 0
 	[[ $cur == */* ]] && dir=${cur%/*}/
-	while IFS= read -r line; do
-		# "SIZE  YYYY-MM-DD HH:MM  NAME"
-		name=$(sed -E 's/^ *[0-9-]+  [0-9-]+ [0-9:]+  //' <<<"$line")
+	while IFS= read -r name; do
+		# one name per line, directories with a trailing '/'
 		[[ -n $name ]] && COMPREPLY+=("$dir$name")
 	done < <(timeout 3 ferry "${_ferry_conn[@]}" -q ls "${dir:-/}" 2>/dev/null)
 	COMPREPLY=($(compgen -W '"${COMPREPLY[@]}"' -- "$cur" 2>/dev/null))
@@ -82,13 +81,13 @@ _ferry() {
 		COMPREPLY=($(compgen -W "$(_ferry_profiles)" -- "$cur"))
 		return 0
 		;;
-	--pin-sha256 | --retries | -j | --parallel)
+	--pin-sha256 | --retries | -j | --parallel | --sha256)
 		return 0
 		;;
 	esac
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		case ${COMP_WORDS[i]} in
-		-s | --server | --ca | --cert | --key | --crl | --pin-sha256 | -j | --parallel | --retries | --config | --profile | -b | --batch) ((i++)) ;;
+		-s | --server | --ca | --cert | --key | --crl | --pin-sha256 | -j | --parallel | --retries | --config | --profile | -b | --batch | --sha256 | --remote-dir) ((i++)) ;;
 		-*) ;;
 		*)
 			if [[ -z $cmd ]]; then
@@ -110,7 +109,11 @@ _ferry() {
 	case $cmd in
 	put | get)
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W '-r --recursive -p --preserve --overwrite --resume --retries -j --parallel --help' -- "$cur"))
+			if [[ $cmd == put ]]; then
+				COMPREPLY=($(compgen -W '-r --recursive -p --preserve --overwrite --resume --skip-same --sha256 --retries -j --parallel --help' -- "$cur"))
+			else
+				COMPREPLY=($(compgen -W '-r --recursive -p --preserve --overwrite --resume --sha256 --retries -j --parallel --help' -- "$cur"))
+			fi
 		elif [[ $cmd == put ]]; then
 			# local files; the last argument is remote
 			compopt -o filenames 2>/dev/null
@@ -127,11 +130,32 @@ _ferry() {
 	config | shell)
 		[[ $cur == -* ]] && COMPREPLY=($(compgen -W '--help' -- "$cur"))
 		;;
-	ls | stat | sum | rm)
+	ls | stat | sum | rm | mkdir | mv)
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W '--help' -- "$cur"))
+			case $cmd in
+			ls) COMPREPLY=($(compgen -W '-l --long -R --recursive --json --help' -- "$cur")) ;;
+			stat) COMPREPLY=($(compgen -W '--sha256 --json --help' -- "$cur")) ;;
+			rm) COMPREPLY=($(compgen -W '-r --recursive --help' -- "$cur")) ;;
+			mkdir) COMPREPLY=($(compgen -W '-p --parents --help' -- "$cur")) ;;
+			mv) COMPREPLY=($(compgen -W '--overwrite --help' -- "$cur")) ;;
+			*) COMPREPLY=($(compgen -W '--help' -- "$cur")) ;;
+			esac
 		else
 			_ferry_remote "$cur"
+		fi
+		;;
+	check)
+		case $prev in
+		--remote-dir)
+			_ferry_remote "$cur"
+			return 0
+			;;
+		esac
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W '--remote-dir --quiet --status --warn --ignore-missing --strict --json --help' -- "$cur"))
+		else
+			compopt -o filenames 2>/dev/null
+			COMPREPLY=($(compgen -f -- "$cur"))
 		fi
 		;;
 	help)

@@ -2,7 +2,7 @@
 # bench.sh - ferry against raw TLS, scp and curl + nginx, on loopback.
 #
 #   tools/bench.sh [--size SIZE] [--runs N] [--quick] [--out FILE]
-#                  [--build DIR] [--disk DIR]
+#                  [--build DIR] [--disk DIR] [--only sum]
 #
 # One command: installs what it needs (apt-get, as root), builds ferry if
 # the build directory has no binaries, starts every peer itself on loopback
@@ -14,6 +14,8 @@
 # same run.  The table and the machine facts go to docs/BENCHMARKS.md (or
 # --out FILE).  --quick: 8 MiB, 1 run, small scale counts, nothing written
 # unless --out is given; tools/test.sh runs it so the script never rots.
+# --only sum: just the SHA-256 part (tools/bench_sum.sh: ferry sum cached
+# and not, against sha256sum), printed, written only with --out.
 #
 # It times, it does not judge: no case fails for being slow, only for being
 # broken (a peer that does not start, bytes that do not arrive intact).
@@ -29,9 +31,10 @@ QUICK=0
 OUT=
 BUILD=
 DISK=/var/tmp
+ONLY=
 
 usage() {
-	sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+	sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 	exit "${1:-2}"
 }
 
@@ -43,6 +46,7 @@ while (($#)); do
 	--out) OUT=$2; shift 2 ;;
 	--build) BUILD=$2; shift 2 ;;
 	--disk) DISK=$2; shift 2 ;;
+	--only) ONLY=$2; shift 2 ;;
 	-h | --help) usage 0 ;;
 	*) echo "bench.sh: unknown argument '$1'" >&2; usage ;;
 	esac
@@ -59,8 +63,9 @@ else
 	N_SMALL=2000 N_MED=200 N_DELAY=200 N_IDLE=10000 HS_SECS=5
 	N_PAR=64 PAR_MIB=16 N_MEM=100000
 	CONC=(1 4 16 64)
-	[[ -z $OUT ]] && OUT=$ROOT/docs/BENCHMARKS.md
+	[[ -z $OUT && -z $ONLY ]] && OUT=$ROOT/docs/BENCHMARKS.md
 fi
+[[ -z $ONLY || $ONLY == sum ]] || { echo "bench.sh: --only takes 'sum'" >&2; exit 2; }
 DELAY_MS=10 # one way: 20 ms round trip
 
 to_bytes() {
@@ -100,8 +105,10 @@ if ((${#missing[@]})); then
 	fi
 fi
 HAVE_SSH=0 HAVE_NGINX=0
-[[ -x /usr/sbin/sshd ]] && command -v scp >/dev/null && HAVE_SSH=1
-command -v nginx >/dev/null && command -v curl >/dev/null && HAVE_NGINX=1
+if [[ -z $ONLY ]]; then
+	[[ -x /usr/sbin/sshd ]] && command -v scp >/dev/null && HAVE_SSH=1
+	command -v nginx >/dev/null && command -v curl >/dev/null && HAVE_NGINX=1
+fi
 
 if [[ -z $BUILD ]]; then
 	BUILD=$ROOT/build
@@ -472,6 +479,43 @@ median() {
 MIB=$(awk -v b="$BYTES" 'BEGIN { printf "%.0f", b / 1048576 }')
 MIBF=$(awk -v b="$BYTES" 'BEGIN { printf "%.3f", b / 1048576 }')
 
+# machine: the facts every report ends with
+machine() {
+	echo "## Machine"
+	echo
+	echo "- $(nproc) cores: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
+	echo "- CPU flags: $(grep -o -w -E 'aes|sha_ni|avx|avx2|avx512f|vaes|vpclmulqdq' /proc/cpuinfo | sort -u | tr '\n' ' ')"
+	echo "- kernel $(uname -r); kernel TLS module: $([[ -d /sys/module/tls ]] && echo loaded || echo absent)"
+	echo "- $(openssl version)$( ((HAVE_SSH)) && echo "; $(ssh -V 2>&1)")$( ((HAVE_NGINX)) && echo "; $(nginx -v 2>&1 | sed 's/^nginx version: //'); $(curl --version | head -1 | cut -d' ' -f1-2)")"
+	[[ -n $ONLY ]] || echo "- negotiated: ferry $CIPHER_FERRY; raw TLS and curl/nginx forced to $SUITE${CIPHER_NGINX:+ (nginx: $CIPHER_NGINX)}; ssh aes128-gcm@openssh.com"
+	echo "- sources on $(df --output=source "$T" | tail -1), tmpfs destinations in /dev/shm; $RUNS run(s), interleaved; $(date -u +%Y-%m-%d)"
+}
+
+# write_report TEXT: to stdout, and to $OUT when there is one
+write_report() {
+	echo "$1"
+	if [[ -n $OUT ]]; then
+		{
+			echo "# ferry benchmarks"
+			echo
+			echo "Written by \`tools/bench.sh$([[ $SIZE != 1G ]] && echo " --size $SIZE")$([[ $RUNS != 3 ]] && echo " --runs $RUNS")$(((QUICK)) && echo " --quick")$([[ -n $ONLY ]] && echo " --only $ONLY")\`; see docs/PERFORMANCE.md for"
+			echo "what the numbers mean and how they were reached.  Both ends of every"
+			echo "transfer run on this machine, over loopback: the client and the server"
+			echo "share its cores."
+			echo
+			echo "$1"
+		} >"$OUT"
+		say "wrote $OUT"
+	fi
+}
+
+if [[ $ONLY == sum ]]; then
+	# shellcheck source=tools/bench_sum.sh
+	source "$ROOT/tools/bench_sum.sh"
+	write_report "$(report_sum; echo; machine)"
+	exit 0
+fi
+
 define raw_tls "openssl s_client -> s_server (raw TLS 1.3)" up "$MIBF" MiB
 define ferry_put "ferry put (tmpfs root)" up "$MIBF" MiB
 define ferry_get "ferry get (tmpfs root)" down "$MIBF" MiB
@@ -501,6 +545,11 @@ for ((run = 1; run <= RUNS; run++)); do
 	done
 	say "run $run/$RUNS done"
 done
+
+# ---- the SHA-256 cache: ferry sum against sha256sum (tools/bench_sum.sh) --
+
+# shellcheck source=tools/bench_sum.sh
+source "$ROOT/tools/bench_sum.sh"
 
 # ---- scale: trees, latency, -j, memory (tools/bench_trees.sh) -------------
 
@@ -658,6 +707,8 @@ report() {
 	n=$(median "${TIMES[dd_fsync]}")
 	echo "On disk ($DISK): ferry put takes $(awk -v a="$m" -v b="$n" 'BEGIN { printf "%.2f", a / b }') x the time of dd conv=fsync."
 	echo
+	report_sum
+	echo
 	report_trees
 	echo
 	echo "## Concurrent clients, $MIB MiB in total, median of $RUNS run(s)"
@@ -716,28 +767,7 @@ report() {
 	echo "| KiB per idle connection | <= 64 | $IDLE_KIB | $(met "$IDLE_KIB" '<=' 64) |"
 	echo "| peak RSS of either side, MiB ($MIB MiB moved; flat in size) | <= 32 | $((RSS_MAX / 1024)) | $(met "$((RSS_MAX / 1024))" '<=' 32) |"
 	echo
-	echo "## Machine"
-	echo
-	echo "- $(nproc) cores: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
-	echo "- CPU flags: $(grep -o -w -E 'aes|sha_ni|avx|avx2|avx512f|vaes|vpclmulqdq' /proc/cpuinfo | sort -u | tr '\n' ' ')"
-	echo "- kernel $(uname -r); kernel TLS module: $([[ -d /sys/module/tls ]] && echo loaded || echo absent)"
-	echo "- $(openssl version); $(ssh -V 2>&1); $(nginx -v 2>&1 | sed 's/^nginx version: //'); $(curl --version | head -1 | cut -d' ' -f1-2)"
-	echo "- negotiated: ferry $CIPHER_FERRY; raw TLS and curl/nginx forced to $SUITE${CIPHER_NGINX:+ (nginx: $CIPHER_NGINX)}; ssh aes128-gcm@openssh.com"
-	echo "- sources on $(df --output=source "$T" | tail -1), tmpfs destinations in /dev/shm; $RUNS run(s), interleaved; $(date -u +%Y-%m-%d)"
+	machine
 }
 
-REPORT=$(report)
-echo "$REPORT"
-if [[ -n $OUT ]]; then
-	{
-		echo "# ferry benchmarks"
-		echo
-		echo "Written by \`tools/bench.sh$([[ $SIZE != 1G ]] && echo " --size $SIZE")$([[ $RUNS != 3 ]] && echo " --runs $RUNS")$(((QUICK)) && echo " --quick")\`; see docs/PERFORMANCE.md for"
-		echo "what the numbers mean and how they were reached.  Both ends of every"
-		echo "transfer run on this machine, over loopback: the client and the server"
-		echo "share its cores."
-		echo
-		echo "$REPORT"
-	} >"$OUT"
-	say "wrote $OUT"
-fi
+write_report "$(report)"

@@ -28,9 +28,11 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 JOBS=${FERRY_TEST_JOBS:-2}
+# attr: t_sumcache's getfattr/setfattr; python3: t_shell drives ferry shell
+# through a pseudo-terminal (its pty module)
 PACKAGES=(build-essential cmake pkg-config libssl-dev libcjson-dev libcmocka-dev openssl ca-certificates
 	libinih-dev libmicrohttpd-dev libedit-dev scdoc sslscan clang libclang-rt-14-dev
-	python3) # python3: t_shell drives ferry shell through a pty (its pty module)
+	attr python3)
 FUZZ_SECONDS=${FERRY_FUZZ_SECONDS:-20}
 
 say() { printf '\n==== %s\n' "$*"; }
@@ -128,11 +130,11 @@ fuzz() {
 	mkdir -p build-fuzz
 	CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFERRY_TESTS=ON \
 		-DFERRY_FUZZ=ON -DFERRY_SANITIZE=address,undefined >build-fuzz/configure.log 2>&1 &&
-		cmake --build build-fuzz -j "$JOBS" --target fuzz_frame fuzz_request fuzz_path fuzz_acl fuzz_proxy || {
+		cmake --build build-fuzz -j "$JOBS" --target fuzz_frame fuzz_request fuzz_path fuzz_acl fuzz_proxy fuzz_sumfile || {
 		failed+=("fuzz build")
 		return 0
 	}
-	for t in frame request path acl proxy; do
+	for t in frame request path acl proxy sumfile; do
 		say "fuzz $t for ${FUZZ_SECONDS} s"
 		corpus=tests/fuzz/corpus/$t
 		work=$(mktemp -d)

@@ -37,4 +37,14 @@ int fr_sha256_copy(struct fr_sha256 *dst, const struct fr_sha256 *src);
 /* True if s is exactly 64 lowercase hex digits. */
 bool fr_sha256_hex_valid(const char *s, size_t len);
 
+/* HMAC-SHA256 of msg under key, as 64 lowercase hex digits and a NUL
+ * (ferryd's checksum cache authenticates its entries with it).  Aborts
+ * only when OpenSSL cannot run at all. */
+void fr_hmac_sha256_hex(const void *key, size_t klen, const void *msg,
+			size_t n, char hex[FR_SHA256_HEX]);
+
+/* a == b for n bytes, in time that does not depend on where they differ
+ * (comparing a MAC). */
+bool fr_ct_equal(const void *a, const void *b, size_t n);
+
 #endif

@@ -121,6 +121,14 @@
 #define FR_SWEEP_INTERVAL 600u
 #define FR_SWEEP_MAX_ENTRIES 1000000u
 
+/* ferryd's SHA-256 cache (sumcache.c): the extended attribute, its largest
+ * value, and how long after the cache's own first write its second may
+ * land (writing an xattr moves the ctime: the entry accepts ctimes in
+ * [first write, first write + this]). */
+#define FR_SUMCACHE_XATTR "user.ferry.sha256"
+#define FR_SUMCACHE_VALUE_MAX 255u
+#define FR_SUMCACHE_CTIME_SLACK_NS 100000000LL /* 100 ms */
+
 /* ---- issue 10: configuration files, metrics, systemd ------------------ */
 
 /* Configuration files (conf.c: ferryd.conf and the client's profiles). */

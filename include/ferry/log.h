@@ -24,10 +24,13 @@ struct fr_log_req {
 	const char *identity; /* client CN */
 	const char *op;       /* "put" */
 	const char *path;     /* may be NULL */
+	const char *to;       /* rename: the new name; NULL otherwise */
 	uint64_t bytes;       /* body bytes moved */
 	uint64_t offset;      /* where a resumed transfer started, 0: none */
 	double seconds;
 	const char *sha256;   /* may be NULL */
+	const char *sha256_from; /* "cache" or "file": where a stat's hash
+				    came from; NULL for other requests */
 	const char *result;   /* "ok" or the error code */
 	const char *message;  /* error detail, may be NULL */
 };

@@ -29,7 +29,8 @@ enum fr_op {
 	FR_OP_LIST,
 	FR_OP_STAT,
 	FR_OP_DELETE,
-	FR_OP_MKDIR, /* protocol 2 */
+	FR_OP_MKDIR,  /* protocol 2 */
+	FR_OP_RENAME, /* protocol 2 */
 };
 
 /* How the body of a put travels (protocol 2; v1 knows only READY). */
@@ -63,13 +64,18 @@ struct fr_request {
 	bool want_sha256; /* stat: "sha256": true */
 	bool recursive;   /* list (v2): the whole subtree */
 	bool parents;     /* mkdir (v2): create missing parents, no exists */
+	char *to;         /* rename (v2): the new name, checked like path;
+			     heap memory (fr_request_cleanup), NULL if none:
+			     kept out of the struct, which every connection
+			     holds, for the one op that needs it */
 	bool has_version;
 	int64_t version; /* hello */
 };
 
 /*
  * Parse one request payload.  On any outcome *req is fully written (zeroed
- * first).  Returns:
+ * first: it must not hold a "to" any more, see fr_request_cleanup), and
+ * owns heap memory only after FR_OK.  Returns:
  *   FR_OK             a well-formed request; req->op may be FR_OP_UNKNOWN
  *                     (answer `unsupported`, keep the connection).
  *   FR_E_BAD_REQUEST  not one JSON object, no string "op", a field of the
@@ -78,14 +84,21 @@ struct fr_request {
  *                     duplicate key, an escaped NUL outside "path" ...
  *   FR_E_INVALID_PATH "path" breaks the path rules (including \u0000).
  *   FR_E_TOO_LARGE    an integral size or offset above FR_SIZE_MAX.
+ *   FR_E_INTERNAL     out of memory for a rename's "to".
  * Fields that an op requires are checked too: put needs path and size (no
- * size for a chunked body), get, list, stat, delete and mkdir need path.
+ * size for a chunked body), get, list, stat, delete and mkdir need path,
+ * rename needs path and "to" (a "to" that breaks the path rules is
+ * FR_E_INVALID_PATH).
  * Version-2 fields are parsed whatever the connection's version; the
  * server ignores them on a version-1 connection.  why (may be NULL) receives a static
  * one-line reason on error.
  */
 int fr_request_parse(const void *payload, size_t len, struct fr_request *req,
 		     const char **why);
+
+/* Free what a parsed request owns (its "to"); req stays valid, as if that
+ * field were absent.  Call it before parsing into req again. */
+void fr_request_cleanup(struct fr_request *req);
 
 /* ---- request builders (client) ---------------------------------------- */
 
@@ -112,6 +125,8 @@ int fr_req_list(struct fr_buf *out, const char *path, bool recursive);
 int fr_req_stat(struct fr_buf *out, const char *path, bool want_sha256);
 int fr_req_delete(struct fr_buf *out, const char *path);
 int fr_req_mkdir(struct fr_buf *out, const char *path, bool parents);
+int fr_req_rename(struct fr_buf *out, const char *path, const char *to,
+		  bool overwrite);
 
 /* ---- responses -------------------------------------------------------- */
 
@@ -160,6 +175,9 @@ struct fr_response {
 	int64_t mtime;
 	bool has_mode; /* v2: get ready and stat: permission bits (0777) */
 	unsigned mode;
+	/* mkdir (v2): whether the directory was made (absent: unknown) */
+	bool has_created;
+	bool created;
 	/* list: entries is heap memory owned by the response */
 	bool has_entries;
 	struct fr_entry *entries;
@@ -196,8 +214,10 @@ int fr_resp_get_ok(struct fr_buf *out, const char *sha256);
 int fr_resp_stat_ok(struct fr_buf *out, bool is_dir, uint64_t size,
 		    int64_t mtime, const char *sha256 /* NULL: omit */,
 		    int mode);
-/* {"status":"ok"}: delete, mkdir */
+/* {"status":"ok"}: delete, rename */
 int fr_resp_ok(struct fr_buf *out);
+/* mkdir (v2): {"status":"ok","created":BOOL} (false: -p found it there) */
+int fr_resp_mkdir_ok(struct fr_buf *out, bool created);
 
 /*
  * Listing builder: collects entries for one frame at a time.

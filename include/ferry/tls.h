@@ -62,6 +62,14 @@ void fr_tls_ctx_free(struct fr_tls_ctx *ctx);
  * FR_E_TLS (no certificate). */
 int fr_tls_ctx_not_after(const struct fr_tls_ctx *ctx, int64_t *when);
 
+/* A 32-byte secret for label, derived from the context's own private key
+ * (SHA-256 of label, a NUL and the key's DER encoding; the key itself is
+ * never exposed): what only this server can compute, stable across
+ * restarts with the same key (ferryd's checksum cache MAC key).  FR_OK or
+ * FR_E_TLS (no key).  The caller wipes out when done (explicit_bzero). */
+int fr_tls_ctx_secret(const struct fr_tls_ctx *ctx, const char *label,
+		      unsigned char out[32]);
+
 /* Wrap a connected socket (takes a reference to ctx).  For a client, host
  * is the name or IP literal the server certificate must match (also sent
  * as SNI when it is a name).  The fd stays owned by the caller.  FR_OK or

@@ -8,6 +8,7 @@
  * Global options live in opts.c, the command table in main.c; nothing
  * here opens a file or a socket.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -51,6 +52,19 @@ int cli_parallel(const char *cmd, const char *arg, unsigned *out)
 		                 FR_CLIENT_MAX_LANES, arg);
 	*out = (unsigned)v;
 	return FX_OK;
+}
+
+int cli_sha256_arg(const char *cmd, const char *arg, char out[65])
+{
+	size_t i;
+
+	for (i = 0; i < 64 && isxdigit((unsigned char)arg[i]); i++)
+		out[i] = (char)tolower((unsigned char)arg[i]);
+	out[i] = '\0';
+	if (i == 64 && arg[64] == '\0')
+		return FX_OK;
+	out[0] = '\0';
+	return cli_usage(cmd, "--sha256 wants 64 hex digits, not '%s'", arg);
 }
 
 int cli_usage(const char *cmd, const char *fmt, ...)
@@ -117,6 +131,49 @@ int cli_cmd_opts(int argc, char **argv, bool *overwrite, bool *help, int *first)
 	return FX_OK;
 }
 
+int cli_flags(int argc, char **argv, const struct cli_flag *flags,
+              bool *help, int *first)
+{
+	struct option longopts[10];
+	char shorts[2 * 10] = "h";
+	size_t n = 0, k = 1;
+	int c;
+
+	for (; flags[n].name && n < 8; n++) {
+		longopts[n] = (struct option){flags[n].name, no_argument, NULL,
+		                              256 + (int)n};
+		if (flags[n].short_name)
+			shorts[k++] = flags[n].short_name;
+		*flags[n].set = false;
+	}
+	shorts[k] = '\0';
+	longopts[n] = (struct option){"help", no_argument, NULL, 'h'};
+	longopts[n + 1] = (struct option){NULL, 0, NULL, 0};
+	*help = false;
+	*first = argc;
+	opterr = 0;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, shorts, longopts, NULL)) != -1) {
+		if (c == 'h') {
+			*help = true;
+			(void)cli_cmd_help(argv[0], stdout);
+			return FX_OK;
+		}
+		if (c >= 256 && c < 256 + (int)n) {
+			*flags[c - 256].set = true;
+			continue;
+		}
+		for (k = 0; k < n; k++)
+			if (flags[k].short_name && c == flags[k].short_name)
+				break;
+		if (k == n || c == '?')
+			return bad_opt(argc, argv);
+		*flags[k].set = true;
+	}
+	*first = optind;
+	return FX_OK;
+}
+
 int cli_xfer_opts(int argc, char **argv, struct xfer_opts *o, bool *help,
                   int *first)
 {
@@ -127,6 +184,8 @@ int cli_xfer_opts(int argc, char **argv, struct xfer_opts *o, bool *help,
 	    {"recursive", no_argument, NULL, 'r'},
 	    {"preserve", no_argument, NULL, 'p'},
 	    {"parallel", required_argument, NULL, 'j'},
+	    {"sha256", required_argument, NULL, 'S'},
+	    {"skip-same", no_argument, NULL, 's'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -158,6 +217,13 @@ int cli_xfer_opts(int argc, char **argv, struct xfer_opts *o, bool *help,
 			if (cli_parallel(argv[0], optarg, &o->parallel) != FX_OK)
 				return FX_USAGE;
 			break;
+		case 'S':
+			if (cli_sha256_arg(argv[0], optarg, o->sha256) != FX_OK)
+				return FX_USAGE;
+			break;
+		case 's':
+			o->skip_same = true;
+			break;
 		case 'R':
 			errno = 0;
 			v = strtoul(optarg, &end, 10);
@@ -181,6 +247,10 @@ int cli_xfer_opts(int argc, char **argv, struct xfer_opts *o, bool *help,
 			if (optopt == 'j')
 				return cli_usage(argv[0],
 				                 "-j/--parallel needs a number");
+			if (optopt == 'S')
+				return cli_usage(argv[0],
+				                 "--sha256 needs the expected "
+				                 "SHA-256 (64 hex digits)");
 			return bad_opt(argc, argv);
 		}
 	}

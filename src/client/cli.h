@@ -61,6 +61,9 @@ int cmd_stat(const struct cli *cli, int argc, char **argv);
 int cmd_sum(const struct cli *cli, int argc, char **argv);
 int cmd_rm(const struct cli *cli, int argc, char **argv);
 int cmd_whoami(const struct cli *cli, int argc, char **argv);
+int cmd_check(const struct cli *cli, int argc, char **argv);
+int cmd_mkdir(const struct cli *cli, int argc, char **argv);
+int cmd_mv(const struct cli *cli, int argc, char **argv);
 int cmd_config(const struct cli *cli, int argc, char **argv);
 int cmd_shell(const struct cli *cli, int argc, char **argv);
 
@@ -87,6 +90,20 @@ bool cli_cmd_help(const char *name, FILE *f);
 int cli_cmd_opts(int argc, char **argv, bool *overwrite, bool *help,
                  int *first);
 
+/* A boolean option of a command: --name (and -c when short_name is not
+ * 0) sets *set. */
+struct cli_flag {
+	const char *name;
+	char short_name;
+	bool *set;
+};
+
+/* cli_cmd_opts for a command whose options are all boolean flags (the
+ * list ends with a NULL name; at most 8): --help as well, options
+ * anywhere before "--", short ones bundled (-lR). */
+int cli_flags(int argc, char **argv, const struct cli_flag *flags,
+              bool *help, int *first);
+
 /* Options of put and get. */
 struct xfer_opts {
 	bool overwrite; /* --overwrite */
@@ -95,13 +112,17 @@ struct xfer_opts {
 	bool preserve;  /* -p / --preserve: mtime and executable bits */
 	unsigned retries; /* --retries N: reconnections after a drop */
 	unsigned parallel; /* -j N given after the command (0: not given) */
+	char sha256[65];  /* --sha256 HEX (lowercased), "" if not given */
+	bool skip_same;   /* put --skip-same: not sent when the remote file
+			     has the same size and SHA-256 */
 };
 
 #define CLI_DEFAULT_RETRIES 3u
 #define CLI_MAX_RETRIES 100u
 #define CLI_RETRIES_UNSET (~0u) /* xfer_opts: --retries not given */
 
-/* cli_cmd_opts for put and get: --overwrite, --resume, --retries N. */
+/* cli_cmd_opts for put and get: --overwrite, --resume, --retries N, -r,
+ * -p, -j N, --sha256 HEX (64 hex digits, either case), --skip-same. */
 int cli_xfer_opts(int argc, char **argv, struct xfer_opts *o, bool *help,
                   int *first);
 
@@ -110,6 +131,10 @@ int cli_xfer_opts(int argc, char **argv, struct xfer_opts *o, bool *help,
  * sequence escaped (out_term): names come from servers and other
  * people's directories. */
 void cli_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Parse a SHA-256 given on the command line (64 hex digits, either case)
+ * into out as lowercase: FX_OK, or FX_USAGE after saying so. */
+int cli_sha256_arg(const char *cmd, const char *arg, char out[65]);
 
 /* Parse "N" for -j / --parallel: FX_OK with *out in 1..FR_CLIENT_MAX_LANES,
  * or FX_USAGE after saying so. */

@@ -11,9 +11,9 @@
  * redirecting them.
  * SECURITY: every name a listing brings is one valid path component
  * (response.c refuses the whole frame otherwise: exit 3, nothing written
- * for it), and the tree structure is checked here (an entry deeper than
- * the directory it follows is a protocol failure): a server never chooses
- * where the client writes.
+ * for it), and the tree structure is checked by the listing job (xmisc.c:
+ * an entry deeper than the directory it follows is a protocol failure): a
+ * server never chooses where the client writes.
  * Does not: transfer anything itself (xget.c does).
  */
 #include <errno.h>
@@ -173,32 +173,8 @@ static int make_top(struct plan *p, struct top *top, const char *remote)
 	return e;
 }
 
-/* SECURITY: the tree's shape is checked like its names, for the whole
- * frame before anything of it is written: an entry belongs to the
- * directory listed last at the depth above it. */
-static bool shape_ok(struct tree *t, const struct fr_response *r)
-{
-	unsigned depth = t->depth;
-	size_t i;
-
-	for (i = 0; i < r->n_entries; i++) {
-		const struct fr_entry *en = &r->entries[i];
-
-		if (en->depth > depth) {
-			cli_say("%s: protocol error while listing %s: an "
-				"entry deeper than the directory it follows",
-				engine_session(t->p->e)->where, t->remote);
-			fail(t->p, FX_CONN);
-			engine_stop(t->p->e);
-			return false;
-		}
-		depth = en->depth + (en->is_dir && !en->truncated &&
-				     engine_proto(t->p->e) >= 2);
-	}
-	return true;
-}
-
-/* One entry of a listing (its place in the tree checked by shape_ok). */
+/* One entry of a listing (its place in the tree was checked for the
+ * whole frame before any of it arrived here: xmisc.c). */
 static int entry(struct tree *t, const struct fr_entry *en, bool recursive)
 {
 	struct plan *p = t->p;
@@ -276,8 +252,6 @@ static int list_cb(void *arg, const char *remote,
 		fail(p, cli_refused(r, "get", remote, NULL));
 		return FX_OK;
 	}
-	if (!shape_ok(t, r))
-		return FX_CONN;
 	if (make_top(p, t->top, remote) != 0)
 		return FX_LOCAL; /* stop this listing: nowhere to write */
 	for (i = 0; i < r->n_entries; i++)
@@ -367,6 +341,11 @@ int cmd_get(const struct cli *cli, int argc, char **argv)
 	if (argc - first < 1)
 		return cli_usage("get", "no file to download");
 	nremote = argc - first == 1 ? 1 : argc - first - 1;
+	if (p.o.skip_same)
+		return cli_usage("get", "--skip-same is an option of put");
+	if (p.o.sha256[0] && (nremote != 1 || p.o.recursive))
+		return cli_usage("get", "--sha256 is the expected hash of one "
+					"file: give one REMOTE, without -r");
 	if (argc - first > 1) {
 		local = argv[argc - 1];
 		ll = strlen(local);

@@ -106,7 +106,7 @@ static struct job *tree_next(struct plan *p)
 		case WALK_EMPTY_DIR:
 			if (!remote[0] || !sendable(p, local, remote))
 				continue; /* the root exists */
-			j = xmkdir_new("put", remote, true);
+			j = xmkdir_new("put", remote, true, false);
 			return j ? j : oom(p);
 		case WALK_SKIP:
 			cli_say("put: skipping %s %s (only regular files and "
@@ -176,8 +176,18 @@ static struct job *operand(struct plan *p, const char *arg)
 
 	if (p->dir_mode) {
 		cli_basename(arg, base, sizeof base);
-		if (!base[0] || !cli_join(remote, sizeof remote, p->rdir, base) ||
-		    strlen(remote) > FR_PATH_MAX) {
+		if (strcmp(base, "..") == 0) {
+			engine_status(p->e, cli_usage("put", "name the directory "
+							     "'%s' leads to",
+						      arg));
+			return NULL;
+		}
+		/* "." (dist/.) is its contents, as cp -r . DIR/ copies them */
+		if (strcmp(base, ".") == 0)
+			snprintf(remote, sizeof remote, "%s", p->rdir);
+		else if (!base[0] ||
+			 !cli_join(remote, sizeof remote, p->rdir, base) ||
+			 strlen(remote) > FR_PATH_MAX) {
 			engine_status(p->e,
 				      cli_usage("put", "cannot name a remote "
 						       "file after '%s'",
@@ -290,11 +300,19 @@ int cmd_put(const struct cli *cli, int argc, char **argv)
 			return rc;
 		p.dir_mode = slash || p.n_ops > 1 || p.rdir[0] == '\0';
 	}
-	for (i = 0; i < p.n_ops; i++)
+	for (i = 0; i < p.n_ops; i++) {
 		if (strcmp(p.ops[i], "-") == 0 && (p.dir_mode || p.n_ops > 1))
 			return cli_usage("put",
 					 "standard input ('-') needs a remote "
 					 "file name: ferry put - REMOTE");
+		if (strcmp(p.ops[i], "-") == 0 && p.o.skip_same)
+			return cli_usage("put", "--skip-same compares files: "
+						"it cannot read standard input "
+						"twice");
+	}
+	if (p.o.sha256[0] && (p.n_ops != 1 || p.o.recursive))
+		return cli_usage("put", "--sha256 is the expected hash of one "
+					"file: give one LOCAL, without -r");
 	rc = engine_start_xfer(cli, &p.o, "put", &p.e);
 	/* cp -r: one directory onto an existing remote directory lands
 	 * inside it, else it becomes the copy */

@@ -1,6 +1,7 @@
 /*
- * cmd_stat.c - "ferry stat REMOTE" and "ferry sum REMOTE...": the stat
- * operation, without and with the server-side SHA-256.
+ * cmd_stat.c - "ferry stat [--sha256] [--json] REMOTE" and "ferry sum
+ * REMOTE...": the stat operation, without and with the server-side
+ * SHA-256 (which ferryd answers from its SHA-256 cache where it can).
  *
  * stat prints human lines or one JSON object; sum prints sha256sum lines
  * (or JSON lines), its requests pipelined over one connection so many
@@ -20,16 +21,20 @@
 #include "progress.h"
 #include "xfer.h"
 
+struct stat_ctx {
+	bool json;
+};
+
 static int show_stat(void *arg, const char *rpath, const struct fr_response *r,
 		     int rc)
 {
-	const struct cli *cli = arg;
+	const struct stat_ctx *c = arg;
 	char when[64], human[32], path[3 * FR_PATH_MAX + 1];
 	struct jline j;
 
 	if (!r || rc != FX_OK || r->status != FR_ST_OK)
 		return FX_OK;
-	if (cli->json) {
+	if (c->json) {
 		jl_begin(&j, stdout);
 		jl_str(&j, "path", rpath);
 		jl_str(&j, "type", r->is_dir ? "dir" : "file");
@@ -37,6 +42,8 @@ static int show_stat(void *arg, const char *rpath, const struct fr_response *r,
 		jl_i64(&j, "mtime", r->mtime);
 		if (r->has_mode)
 			jl_u64(&j, "mode", r->mode);
+		if (r->has_sha256)
+			jl_str(&j, "sha256", r->sha256);
 		jl_end(&j);
 		return FX_OK;
 	}
@@ -48,6 +55,8 @@ static int show_stat(void *arg, const char *rpath, const struct fr_response *r,
 	       out_time(when, sizeof when, r->mtime, true), r->mtime);
 	if (r->has_mode)
 		printf("mode:  %04o\n", r->mode);
+	if (r->has_sha256)
+		printf("sha256: %s\n", r->sha256);
 	return FX_OK;
 }
 
@@ -114,18 +123,25 @@ static int run_stats(const struct cli *cli, const char *cmd, int argc,
 
 int cmd_stat(const struct cli *cli, int argc, char **argv)
 {
+	struct stat_ctx c;
 	struct engine *e;
-	bool help;
+	bool help, sha256, json;
+	const struct cli_flag flags[] = {
+		{"sha256", 0, &sha256},
+		{"json", 0, &json},
+		{NULL, 0, NULL},
+	};
 	int first, rc;
 
-	rc = cli_cmd_opts(argc, argv, NULL, &help, &first);
+	rc = cli_flags(argc, argv, flags, &help, &first);
 	if (rc != FX_OK || help)
 		return rc;
 	if (argc - first != 1)
 		return cli_usage("stat", "exactly one REMOTE");
+	c.json = json || cli->json;
 	e = NULL;
-	rc = run_stats(cli, "stat", argc, argv, first, false, show_stat,
-		       (void *)cli, &e);
+	rc = run_stats(cli, "stat", argc, argv, first, sha256, show_stat, &c,
+		       &e);
 	engine_release(cli, e);
 	return rc;
 }

@@ -36,8 +36,8 @@ struct command {
 
 static const struct command commands[] = {
     {"put", cmd_put,
-     "put [-r] [-p] [--overwrite] [--resume] [--retries N] [-j N] "
-     "LOCAL... [REMOTE]",
+     "put [-r] [-p] [--overwrite] [--resume] [--skip-same] [--sha256 HEX] "
+     "[--retries N] [-j N] LOCAL... [REMOTE]",
      "Upload local files, and with -r (--recursive) directory trees.\n"
      "With one LOCAL and no REMOTE it goes to its basename at the root.\n"
      "When REMOTE ends in '/', is an existing directory (with -r) or\n"
@@ -64,10 +64,17 @@ static const struct command commands[] = {
      "doubling), resuming where it stopped; a file whose answer was lost\n"
      "is recognised on the server by its SHA-256 and not sent again.\n"
      "-j N (--parallel N, 1 to 16) spreads the files over N connections.\n"
-     "Standard input cannot be retried.", "LR"},
+     "Standard input cannot be retried.\n"
+     "--skip-same: a file whose remote copy already has the same size\n"
+     "and SHA-256 is not sent again (the local file is read only when the\n"
+     "sizes agree); its line is printed as for an upload (--json adds\n"
+     "\"skipped\":true).  A rerun of an interrupted put -r --skip-same\n"
+     "sends only what is missing; add --overwrite to replace what changed.\n"
+     "--sha256 HEX (one file): the hash the file must have; otherwise the\n"
+     "server stores nothing and ferry exits 4.", "LR"},
     {"get", cmd_get,
-     "get [-r] [-p] [--overwrite] [--resume] [--retries N] [-j N] "
-     "REMOTE... [LOCAL]",
+     "get [-r] [-p] [--overwrite] [--resume] [--sha256 HEX] [--retries N] "
+     "[-j N] REMOTE... [LOCAL]",
      "Download remote files, and with -r (--recursive) directory trees.\n"
      "LOCAL defaults to the current directory; an existing directory (or\n"
      "a name ending in '/') receives LOCAL/basename, otherwise (one\n"
@@ -88,24 +95,65 @@ static const struct command commands[] = {
      "-p (--preserve) sets the server's modification time and executable\n"
      "bits.  A local failure on one file (disk full, permissions) is\n"
      "reported and the others go on.  --retries N and -j N as for put.\n"
+     "--sha256 HEX (one file): the hash the file must have; otherwise\n"
+     "nothing is written and ferry exits 4.\n"
      "Prints \"SHA256  LOCAL\" per file, which sha256sum -c accepts.", "RL"},
-    {"ls", cmd_ls, "ls [REMOTE]",
-     "List a remote directory (default: the root): size, modification\n"
-     "time and name per entry, directories with a trailing '/'.  With\n"
-     "--json: one {\"name\",\"type\",\"size\",\"mtime\"} object per line.", "R"},
-    {"stat", cmd_stat, "stat REMOTE",
-     "Show the type, size and modification time of a remote file or\n"
-     "directory (--json: one object).", "R"},
+    {"ls", cmd_ls, "ls [-l] [-R] [--json] [REMOTE]",
+     "List a remote directory (default: the root), sorted by name, one\n"
+     "name per line, directories with a trailing '/'.  -l (--long): mode,\n"
+     "size, modification time and name.  -R (--recursive): the whole\n"
+     "tree, a \"DIR:\" section per directory as ls -R prints it.  --json:\n"
+     "one {\"name\",\"path\",\"type\",\"size\",\"mtime\",\"mode\"} object per\n"
+     "entry (path: below REMOTE; with -R the tree in order).  A REMOTE\n"
+     "that is a file is shown as that one entry.", "R"},
+    {"stat", cmd_stat, "stat [--sha256] [--json] REMOTE",
+     "Show the type, size, modification time and mode of a remote file or\n"
+     "directory, and with --sha256 the server's SHA-256 of a file (from\n"
+     "ferryd's SHA-256 cache when the file is unchanged).  --json: one\n"
+     "object.", "R"},
     {"sum", cmd_sum, "sum REMOTE...",
      "Have the server compute the SHA-256 of remote files and print\n"
      "\"SHA256  REMOTE\" lines (sha256sum format).", "R"},
-    {"rm", cmd_rm, "rm REMOTE...",
-     "Delete remote files, or empty remote directories.  Prints\n"
-     "\"removed REMOTE\" per path.", "R"},
+    {"check", cmd_check,
+     "check [--remote-dir DIR] [--quiet] [--status] [--warn] "
+     "[--ignore-missing] [--strict] [--json] [FILE...]",
+     "Verify on the server the files a checksum file names (what\n"
+     "sha256sum writes: \"HEX  NAME\", \"HEX *NAME\", \"SHA256 (NAME) = HEX\",\n"
+     "escaped names, CRLF endings), with the server's SHA-256 and without\n"
+     "downloading them; NAMEs are remote paths, relative to DIR with\n"
+     "--remote-dir.  FILE '-' (or none) is standard input.  Output and\n"
+     "exit status as 'sha256sum -c': \"NAME: OK\", \"NAME: FAILED\",\n"
+     "\"NAME: FAILED open or read\" on stdout in the order of the lines, the\n"
+     "reason and the WARNING summary on stderr; exit 0 only if every\n"
+     "listed file matched, 1 otherwise, 3 if the connection failed.\n"
+     "--quiet: no OK lines; --status: no output, only the exit status;\n"
+     "--warn: a line for each improperly formatted line; --ignore-missing:\n"
+     "nothing for files the server does not have; --strict: improperly\n"
+     "formatted lines fail too.  --json: one object per file\n"
+     "{\"file\",\"remote\",\"expected\",\"sha256\",\"result\",\"checksum_file\"}\n"
+     "(result ok, failed or unreadable, with \"error\").", "L"},
+    {"rm", cmd_rm, "rm [-r] REMOTE...",
+     "Delete remote files, or empty remote directories; with -r\n"
+     "(--recursive) whole trees, depth first: every file, then each\n"
+     "directory once everything in it is gone.  A refusal is reported for\n"
+     "its path and the rest goes on; the directories above it stay.  -r\n"
+     "needs the l and d permissions and never takes the root itself (name\n"
+     "what is in it).  Prints \"removed REMOTE\" per path.", "R"},
+    {"mkdir", cmd_mkdir, "mkdir [-p] REMOTE...",
+     "Make remote directories (needs ferryd 0.2), in the order given; with\n"
+     "-p (--parents) missing parents too, and an existing directory is no\n"
+     "error.  Prints \"created directory REMOTE\" for each one made.", "R"},
+    {"mv", cmd_mv, "mv [--overwrite] SRC... DST",
+     "Rename remote files or directories on the server (needs ferryd\n"
+     "0.2), atomically, inside your root: into DST when it is an existing\n"
+     "directory, ends in '/' or several SRCs are given, else SRC becomes\n"
+     "DST.  An existing file DST is replaced only with --overwrite; a\n"
+     "directory is never replaced.  Needs the w and d permissions.  Prints\n"
+     "\"renamed SRC -> DST\" per path.", "R"},
     {"whoami", cmd_whoami, "whoami",
      "Show the identity the server gave our certificate, its permissions\n"
-     "(r get/stat/sum, w put, l ls, d rm), the server and the protocol\n"
-     "version.", ""},
+     "(r get/stat/sum/check, w put/mkdir, l ls, d rm; mv needs w and d),\n"
+     "the server and the protocol version.", ""},
     {"config", cmd_config, "config",
      "Print the settings in force, one \"key = value\" line per setting\n"
      "of the config file, each with where it came from (a flag, the\n"

@@ -49,8 +49,8 @@ static const struct opt table[] = {
     {"json", 0, NULL, OK_BOOL, NULL, OPT_FILE, NULL, F(json),
      "one JSON object per line on stdout instead of text"},
     {"quiet", 'q', NULL, OK_BOOL, NULL, OPT_FILE, NULL, F(quiet),
-     "no progress bar, and no success lines for put, get and rm (errors "
-     "are still printed on stderr)"},
+     "no progress bar, and no success lines for put, get, rm, mkdir and "
+     "mv (errors are still printed on stderr)"},
     {"config", 0, "FILE", OK_STR, "FERRY_CONFIG", OPT_SHOWN, NULL, F(config),
      "the config file (default $XDG_CONFIG_HOME/ferry/config, else "
      "~/.config/ferry/config, when it exists)"},

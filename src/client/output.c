@@ -109,6 +109,12 @@ void jl_seconds(struct jline *j, const char *key, double v)
 	fprintf(j->f, "%.3f", v >= 0 ? v : 0.0);
 }
 
+void jl_bool(struct jline *j, const char *key, bool v)
+{
+	jl_key(j, key);
+	fputs(v ? "true" : "false", j->f);
+}
+
 void jl_end(struct jline *j)
 {
 	fputs("}\n", j->f);
@@ -207,7 +213,7 @@ void out_sum_line(FILE *f, const char *hex, const char *path)
 
 void out_transfer(const struct cli *cli, const char *op, const char *local,
                   const char *remote, uint64_t size, const char *hex,
-                  double seconds)
+                  double seconds, bool skipped)
 {
 	struct jline j;
 
@@ -221,6 +227,8 @@ void out_transfer(const struct cli *cli, const char *op, const char *local,
 		jl_u64(&j, "size", size);
 		jl_str(&j, "sha256", hex);
 		jl_seconds(&j, "seconds", seconds);
+		if (skipped)
+			jl_bool(&j, "skipped", true);
 		jl_end(&j);
 		return;
 	}

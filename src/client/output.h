@@ -27,6 +27,7 @@ void jl_str(struct jline *j, const char *key, const char *val); /* NULL: null */
 void jl_u64(struct jline *j, const char *key, uint64_t v);
 void jl_i64(struct jline *j, const char *key, int64_t v);
 void jl_seconds(struct jline *j, const char *key, double v);
+void jl_bool(struct jline *j, const char *key, bool v);
 void jl_end(struct jline *j); /* "}\n" and flush */
 
 /* Write s as a JSON string literal (quotes included).  Invalid UTF-8 bytes
@@ -53,10 +54,11 @@ char *out_term(char *buf, size_t n, const char *s);
 
 /* The success line of one put or get: "HEX  PATH" (get: local path, put:
  * remote path) or, with --json, {"op","local","remote","size","sha256",
- * "seconds"}.  Nothing with -q. */
+ * "seconds"} and "skipped":true for a put --skip-same found on the
+ * server.  Nothing with -q. */
 void out_transfer(const struct cli *cli, const char *op, const char *local,
                   const char *remote, uint64_t size, const char *hex,
-                  double seconds);
+                  double seconds, bool skipped);
 
 /* "1.5 MiB" style, into buf. */
 const char *out_size(char *buf, size_t n, double bytes);

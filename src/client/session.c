@@ -463,6 +463,8 @@ int cli_refused(const struct fr_response *r, const char *cmd,
 
 	if (!hint)
 		hint = default_hint(r->err);
+	else if (!*hint)
+		hint = NULL; /* the message says it all */
 	cli_say("%s%s%s: %s%s%s%s%s%s", cmd, path ? " " : "",
 	        path ? (*path ? path : "/") : "", code,
 	        r->message[0] ? ": " : "", r->message, hint ? " (" : "",

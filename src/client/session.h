@@ -70,7 +70,7 @@ int sess_lost(struct session *s, int err, const char *doing);
 /*
  * Print the line for an error response: "ferry: CMD PATH: CODE: MESSAGE
  * (HINT)", with a hint that says what to do (hint may be NULL to use the
- * default one for the code).  Returns the exit status: FX_CHECKSUM for
+ * default one for the code, "" for none).  Returns the exit status: FX_CHECKSUM for
  * checksum_mismatch, FX_CONN for timeout (the server closed) and for a code
  * outside the contract, FX_REFUSED otherwise.
  */

@@ -1,7 +1,7 @@
 /*
  * xfer.h - the kinds of jobs the commands create (engine.h runs them):
  * xput.c (upload one file or stdin), xget.c (download one file or to
- * stdout), xmisc.c (list, stat, delete, mkdir).
+ * stdout), xmisc.c (list, stat, delete, mkdir, rename).
  *
  * Every constructor copies its strings; NULL means out of memory (the
  * caller says so).  Borrowed descriptors and options must outlive the
@@ -52,11 +52,21 @@ struct job *xstat_new(const char *cmd, const char *remote, bool want_sha256,
 struct job *xlist_new(const char *cmd, const char *remote, bool recursive,
 		      bool quiet_refusal, xmisc_done done, void *arg);
 
-/* delete; prints "removed REMOTE" (or its JSON) unless -q. */
-struct job *xdelete_new(const char *remote);
+/* delete; prints "removed REMOTE" (or its JSON) unless -q; done (may be
+ * NULL) hears of the outcome as for stat (r NULL with FX_OK: removed by
+ * an attempt whose answer was lost). */
+struct job *xdelete_new(const char *remote, xmisc_done done, void *arg);
 
-/* mkdir (protocol 2; with parents, an existing directory is fine).
- * Prints nothing on success. */
-struct job *xmkdir_new(const char *cmd, const char *remote, bool parents);
+/* mkdir (protocol 2; with parents, an existing directory is fine).  With
+ * say, prints "created directory REMOTE" when the server made it (--json:
+ * {"op":"mkdir","remote","created"}); else nothing. */
+struct job *xmkdir_new(const char *cmd, const char *remote, bool parents,
+		       bool say);
+
+/* rename from to to on the server (protocol 2), replacing a file only
+ * with overwrite; prints "renamed FROM -> TO" (--json {"op":"mv","from",
+ * "to"}) unless -q; done as for stat (may be NULL). */
+struct job *xrename_new(const char *from, const char *to, bool overwrite,
+			xmisc_done done, void *arg);
 
 #endif

@@ -12,7 +12,9 @@
  * reported and the rest of the body is read and dropped, so the other
  * files of the command go on on the same connection.
  * To stdout ("-") the bytes go out as they come; the hash is still
- * checked and a mismatch still fails (exit 4), after the fact.
+ * checked and a mismatch still fails (exit 4), after the fact.  With
+ * --sha256 HEX the file must also hash to HEX, or nothing is written
+ * (exit 4).
  * Does not: list trees (cmd_get.c) or create the tree's top directory.
  */
 #include <errno.h>
@@ -285,6 +287,18 @@ static int on_ok(struct lane *l, struct xget *x, const struct fr_response *r)
 			(void)sink_restart(x->k); /* junk: never resumed */
 		return JN_DONE;
 	}
+	if (x->o->sha256[0] && strcmp(hex, x->o->sha256) != 0) {
+		cli_say("get %s: checksum mismatch: the file hashes to %s, not "
+			"the expected %s; %s",
+			x->remote, hex, x->o->sha256,
+			to_stdout(x) ? "the bytes already written to standard "
+				       "output are not the file you expected"
+				     : "nothing was written");
+		job_status(&x->job, FX_CHECKSUM);
+		if (x->k->partial)
+			(void)sink_restart(x->k); /* never resumed into */
+		return JN_DONE;
+	}
 	if (to_stdout(x)) {
 		if (!cli->quiet) {
 			progress_clear();
@@ -311,7 +325,7 @@ static int on_ok(struct lane *l, struct xget *x, const struct fr_response *r)
 	free(x->k); /* committed and closed */
 	x->k = NULL;
 	out_transfer(cli, "get", x->local, x->remote, x->size, hex,
-		     cli_now() - x->t0);
+		     cli_now() - x->t0, false);
 	progress_file_done();
 	return JN_DONE;
 }

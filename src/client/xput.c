@@ -10,8 +10,14 @@
  * accepts the server's "ok" only with the same SHA-256 and size.
  * After a dropped connection: a resumed put (the server holds the bytes
  * it got, checked by their SHA-256 against ours); and when the whole body
- * had gone out, first a stat of the remote file: if it has our size and
- * SHA-256, the lost "ok" was the only loss and the file is not sent again.
+ * had gone out, first a stat of the remote file (the "verify" phase): if
+ * it has our size and SHA-256, the lost "ok" was the only loss and the
+ * file is not sent again.  --skip-same starts every file in that phase:
+ * the local file is hashed only when the remote one has its size, and a
+ * remote copy with the same size and SHA-256 is not sent (its line says
+ * so with --json).  --sha256 HEX travels in the request: the server
+ * refuses (checksum_mismatch, nothing stored) a body that hashes to
+ * anything else.
  * A file that changes size while it is sent fails (exit 5) and drops the
  * connection without close_notify, so the server never stores it.
  * Does not: walk directories (walk.c) or decide remote names (cmd_put.c).
@@ -29,12 +35,9 @@
 
 #include "local.h"
 #include "output.h"
+#include "prefix.h"
 #include "progress.h"
 #include "xfer.h"
-
-/* Snapshots of the prefix hash, so that a resume point below what we
- * hashed ahead needs no second pass from 0. */
-#define PREFIX_SNAP (64u * 1024u * 1024u) /* a multiple of FR_IO_CHUNK */
 
 enum phase { PH_PUT, PH_VERIFY };
 
@@ -52,16 +55,16 @@ struct xput {
 	bool whole_sent; /* a previous attempt sent every byte: hex is set */
 	bool afresh;     /* the server's part was not ours: next from 0 */
 	bool reverified; /* "exists" after a lost answer: checked again */
+	bool same_check; /* the verify phase is --skip-same's first look */
+	bool local_hashed; /* hex holds the local file's hash (skip-same) */
 	bool got_ready;
 	uint64_t offset; /* where the body starts (ready's offset) */
 	uint64_t left;   /* body bytes still to send */
 	bool reported;
 	double t0;
-	/* resume: our own prefix hashed while the server hashes its part */
-	uint64_t pre_pos;
-	struct fr_sha256 **snap;
-	size_t n_snap;
-	unsigned char *buf; /* FR_IO_CHUNK for prefix hashing */
+	/* resume: our own prefix hashed while the server hashes its part;
+	 * --skip-same: the whole file */
+	struct prefix pre;
 };
 
 static struct xput *X(struct job *j)
@@ -86,89 +89,16 @@ static void fail_local(struct xput *x, const char *fmt, ...)
 	x->reported = true;
 }
 
-static void snap_free(struct xput *x)
-{
-	size_t i;
-
-	for (i = 0; i < x->n_snap; i++)
-		fr_sha256_free(x->snap[i]);
-	free(x->snap);
-	x->snap = NULL;
-	x->n_snap = 0;
-}
-
-/* A resumed attempt hashes our prefix from 0 while it waits. */
-static void prefix_reset(struct xput *x)
-{
-	snap_free(x);
-	x->pre_pos = 0;
-	fr_sha256_reset(x->h);
-}
-
-/* Hash the next piece of our prefix (pre_pos .. limit): 0, or an errno
- * value (EFBIG: the file is shorter than it was). */
-static int prefix_step(struct xput *x, uint64_t limit)
-{
-	struct fr_sha256 **ns;
-	uint64_t want = limit - x->pre_pos;
-	ssize_t n;
-
-	if (want > FR_IO_CHUNK)
-		want = FR_IO_CHUNK;
-	if (want > PREFIX_SNAP - x->pre_pos % PREFIX_SNAP)
-		want = PREFIX_SNAP - x->pre_pos % PREFIX_SNAP;
-	do
-		n = pread(x->src.fd, x->buf, (size_t)want, (off_t)x->pre_pos);
-	while (n < 0 && errno == EINTR);
-	if (n <= 0)
-		return n < 0 ? errno : EFBIG;
-	fr_sha256_update(x->h, x->buf, (size_t)n);
-	x->pre_pos += (uint64_t)n;
-	if (x->pre_pos % PREFIX_SNAP == 0 &&
-	    x->pre_pos / PREFIX_SNAP == x->n_snap + 1) {
-		ns = realloc(x->snap, (x->n_snap + 1) * sizeof(*ns));
-		if (!ns)
-			return ENOMEM;
-		x->snap = ns;
-		ns[x->n_snap] = fr_sha256_new();
-		if (!ns[x->n_snap] || fr_sha256_copy(ns[x->n_snap], x->h)) {
-			fr_sha256_free(ns[x->n_snap]);
-			return ENOMEM;
-		}
-		x->n_snap++;
-	}
-	return 0;
-}
-
-/* Leave x->h at exactly our first k bytes. */
-static int prefix_to(struct xput *x, uint64_t k)
-{
-	uint64_t m;
-	int e;
-
-	if (x->pre_pos > k) {
-		m = k / PREFIX_SNAP; /* full snapshots at or below k */
-		if (m == 0)
-			fr_sha256_reset(x->h);
-		else if (m > x->n_snap || fr_sha256_copy(x->h, x->snap[m - 1]))
-			return ENOMEM; /* cannot happen: we passed m * SNAP */
-		x->pre_pos = m * PREFIX_SNAP;
-	}
-	while (x->pre_pos < k)
-		if ((e = prefix_step(x, k)) != 0)
-			return e;
-	return 0;
-}
-
 static bool put_idle(struct job *j)
 {
 	struct xput *x = X(j);
 
 	if (!x->resume || x->got_ready || x->src.stream ||
-	    x->pre_pos >= x->src.size)
+	    x->pre.pos >= x->src.size)
 		return false;
 	/* a read error shows again when "ready" settles the offset */
-	return prefix_step(x, x->src.size) == 0 && x->pre_pos < x->src.size;
+	return prefix_step(&x->pre, x->src.fd, x->src.size) == 0 &&
+	       x->pre.pos < x->src.size;
 }
 
 static int open_source(struct xput *x)
@@ -203,6 +133,10 @@ static int put_start(struct lane *l, struct job *j)
 	int rc;
 
 	if (x->phase == PH_VERIFY) {
+		if (x->same_check && open_source(x) != 0)
+			return JN_DONE;
+		if (!x->t0)
+			x->t0 = cli_now();
 		rc = fr_req_stat(&l->out, x->remote, true);
 		return rc == FR_OK ? JN_FRAME : FR_E_INTERNAL;
 	}
@@ -219,6 +153,7 @@ static int put_start(struct lane *l, struct job *j)
 	memset(&q, 0, sizeof q);
 	q.path = x->remote;
 	q.size = x->src.size;
+	q.sha256 = x->o->sha256[0] ? x->o->sha256 : NULL;
 	q.overwrite = x->o->overwrite;
 	q.resume = x->resume && !x->src.stream;
 	if (x->src.stream)
@@ -252,11 +187,7 @@ static int put_start(struct lane *l, struct job *j)
 	if (!x->src.stream)
 		progress_expect(x->src.size);
 	if (x->body == FR_BODY_READY) {
-		prefix_reset(x);
-		if (q.resume && !x->buf && !(x->buf = malloc(FR_IO_CHUNK))) {
-			fail_local(x, "%s", strerror(ENOMEM));
-			return FR_E_LOCAL_IO;
-		}
+		prefix_reset(&x->pre);
 		return JN_BODY;
 	}
 	fr_sha256_reset(x->h);
@@ -355,7 +286,7 @@ static int on_ready(struct lane *l, struct xput *x, const struct fr_response *r)
 	x->got_ready = true;
 	if (k > 0) {
 		/* SECURITY: the held bytes count only if they are ours */
-		e = prefix_to(x, k);
+		e = prefix_to(&x->pre, x->src.fd, k);
 		if (e == 0) {
 			fr_sha256_peek_hex(x->h, hex);
 			if (strcmp(hex, r->prefix_sha256) != 0)
@@ -375,7 +306,7 @@ static int on_ready(struct lane *l, struct xput *x, const struct fr_response *r)
 	} else {
 		fr_sha256_reset(x->h);
 	}
-	snap_free(x);
+	prefix_drop_snaps(&x->pre);
 	if (src_seek(&x->src, k) != 0) {
 		fail_local(x, "%s", strerror(errno));
 		return FR_E_LOCAL_IO;
@@ -397,6 +328,15 @@ static int refused(struct lane *l, struct xput *x, const struct fr_response *r)
 		x->phase = PH_VERIFY;
 		return JN_AGAIN;
 	}
+	if (r->err == FR_E_CHECKSUM_MISMATCH && x->o->sha256[0]) {
+		cli_say("put %s: checksum mismatch: %s hashes to %s, not the "
+			"expected %s; nothing was stored",
+			x->remote, x->local, x->whole_sent ? x->hex : "?",
+			x->o->sha256);
+		job_status(&x->job, FX_CHECKSUM);
+		x->reported = true;
+		return JN_DONE;
+	}
 	rc = sess_refused(&l->s, r, "put", x->remote,
 			  r->err == FR_E_IS_DIRECTORY
 				  ? "end REMOTE with '/' to put into that "
@@ -414,28 +354,73 @@ static int refused(struct lane *l, struct xput *x, const struct fr_response *r)
 	return JN_DONE;
 }
 
-static void done_ok(struct xput *x, uint64_t size)
+static void done_ok(struct xput *x, uint64_t size, bool skipped)
 {
 	out_transfer(engine_cli(x->job.e), "put", x->local, x->remote, size,
-		     x->hex, cli_now() - x->t0);
+		     x->hex, cli_now() - x->t0, skipped);
 	progress_file_done();
 	x->reported = true;
 }
 
-/* The stat after a lost "ok": is our file there already? */
+/* --skip-same: the local file's SHA-256 into hex (read in full, once:
+ * a retry does not read it again).  0 or an errno value. */
+static int hash_local(struct xput *x)
+{
+	int e;
+
+	if (x->local_hashed)
+		return 0;
+	prefix_reset(&x->pre);
+	e = prefix_to(&x->pre, x->src.fd, x->src.size);
+	if (e != 0)
+		return e;
+	fr_sha256_peek_hex(x->h, x->hex);
+	prefix_drop_snaps(&x->pre);
+	x->local_hashed = true;
+	return 0;
+}
+
+/* The verify phase's stat: after a lost "ok", is our file there already?
+ * With --skip-same (same_check), is the same file there already? */
 static int verified(struct lane *l, struct xput *x, const struct fr_response *r)
 {
-	(void)l;
+	int e;
+
 	if (r->status == FR_ST_OK && r->has_type && !r->is_dir &&
-	    r->has_size && r->size == x->src.size && r->has_sha256 &&
-	    strcmp(r->sha256, x->hex) == 0) {
-		done_ok(x, r->size);
-		return JN_DONE;
+	    r->has_size && r->size == x->src.size && r->has_sha256) {
+		if (x->same_check && (e = hash_local(x)) != 0) {
+			if (e == EFBIG)
+				fail_local(x, "%s", "the file changed size while "
+						    "it was read: not sent");
+			else
+				fail_local(x, "reading: %s: not sent",
+					   strerror(e));
+			return JN_DONE;
+		}
+		if (strcmp(r->sha256, x->hex) == 0) {
+			if (x->same_check && x->o->sha256[0] &&
+			    strcmp(x->hex, x->o->sha256) != 0) {
+				cli_say("put %s: checksum mismatch: %s hashes "
+					"to %s, not the expected %s (the "
+					"server has the same file); not sent",
+					x->remote, x->local, x->hex,
+					x->o->sha256);
+				job_status(&x->job, FX_CHECKSUM);
+				x->reported = true;
+				return JN_DONE;
+			}
+			done_ok(x, r->size, x->same_check);
+			return JN_DONE;
+		}
 	}
 	if (r->status == FR_ST_ERROR && fr_err_closes(r->err))
 		return refused(l, x, r);
-	x->phase = PH_PUT; /* not there (or another file): send it */
-	x->resume = true;
+	/* not there (or another file): send it; after a lost "ok" the
+	 * server may hold what it got */
+	x->phase = PH_PUT;
+	if (!x->same_check)
+		x->resume = true;
+	x->same_check = false;
 	return JN_AGAIN;
 }
 
@@ -475,7 +460,7 @@ static int put_frame(struct lane *l, struct job *j, const struct fr_response *r)
 		x->reported = true;
 		return JN_DONE;
 	}
-	done_ok(x, size);
+	done_ok(x, size, false);
 	return JN_DONE;
 }
 
@@ -512,9 +497,8 @@ static void put_free(struct job *j)
 	struct xput *x = X(j);
 
 	src_close(&x->src);
-	snap_free(x);
+	prefix_cleanup(&x->pre);
 	fr_sha256_free(x->h);
-	free(x->buf);
 	free(x->local);
 	free(x->rel);
 	free(x->remote);
@@ -543,10 +527,15 @@ struct job *xput_new(const struct xfer_opts *o, const char *local,
 	x->top_fd = top_fd;
 	x->src.fd = -1;
 	x->resume = o->resume;
+	if (o->skip_same) {
+		x->phase = PH_VERIFY;
+		x->same_check = true;
+	}
 	x->local = strdup(local);
 	x->rel = strdup(rel ? rel : "");
 	x->remote = strdup(remote);
 	x->h = fr_sha256_new();
+	prefix_init(&x->pre, x->h);
 	if (!x->local || !x->rel || !x->remote || !x->h) {
 		x->job.priv = x;
 		put_free(&x->job);

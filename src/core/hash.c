@@ -2,9 +2,12 @@
  * hash.c - streaming SHA-256 over OpenSSL's EVP interface.
  *
  * The EVP_MD is fetched once per context (OpenSSL 3 picks the fastest
- * implementation: SHA-NI where the CPU has it).
+ * implementation: SHA-NI where the CPU has it).  Also HMAC-SHA256 and a
+ * constant-time comparison, for ferryd's authenticated checksum cache.
  */
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <stdlib.h>
 
 #include "ferry/hash.h"
@@ -46,18 +49,43 @@ void fr_sha256_update(struct fr_sha256 *h, const void *p, size_t n)
 		abort();
 }
 
-void fr_sha256_final_hex(struct fr_sha256 *h, char hex[FR_SHA256_HEX])
+static void to_hex(const unsigned char *md, unsigned n, char *hex)
 {
 	static const char digits[] = "0123456789abcdef";
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int n = 0;
-	if (EVP_DigestFinal_ex(h->ctx, md, &n) != 1 || n != FR_SHA256_LEN)
-		abort();
+
 	for (unsigned i = 0; i < n; i++) {
 		hex[2 * i] = digits[md[i] >> 4];
 		hex[2 * i + 1] = digits[md[i] & 15];
 	}
 	hex[2 * n] = '\0';
+}
+
+void fr_sha256_final_hex(struct fr_sha256 *h, char hex[FR_SHA256_HEX])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+	if (EVP_DigestFinal_ex(h->ctx, md, &n) != 1 || n != FR_SHA256_LEN)
+		abort();
+	to_hex(md, n, hex);
+}
+
+void fr_hmac_sha256_hex(const void *key, size_t klen, const void *msg,
+			size_t n, char hex[FR_SHA256_HEX])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
+
+	if (klen > 0x7fffffff ||
+	    !HMAC(EVP_sha256(), key, (int)klen, msg, n, md, &len) ||
+	    len != FR_SHA256_LEN)
+		abort();
+	to_hex(md, len, hex);
+	OPENSSL_cleanse(md, sizeof(md));
+}
+
+bool fr_ct_equal(const void *a, const void *b, size_t n)
+{
+	return CRYPTO_memcmp(a, b, n) == 0;
 }
 
 bool fr_sha256_hex_valid(const char *s, size_t len)

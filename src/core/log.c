@@ -141,6 +141,10 @@ void fr_log_request(const struct fr_log_req *r)
 		put_str(&l, r->op);
 		put(&l, ",\"path\":");
 		put_str(&l, r->path);
+		if (r->to) {
+			put(&l, ",\"to\":");
+			put_str(&l, r->to);
+		}
 		put(&l, ",\"bytes\":%llu,", (unsigned long long)r->bytes);
 		if (r->offset)
 			put(&l, "\"offset\":%llu,",
@@ -148,6 +152,10 @@ void fr_log_request(const struct fr_log_req *r)
 		put(&l, "\"seconds\":%.3f,\"mbps\":%.1f,\"sha256\":",
 		    r->seconds, mbs);
 		put_str(&l, r->sha256);
+		if (r->sha256_from) {
+			put(&l, ",\"sha256_from\":");
+			put_str(&l, r->sha256_from);
+		}
 		put(&l, ",\"result\":");
 		put_str(&l, r->result);
 		if (r->message) {
@@ -163,11 +171,19 @@ void fr_log_request(const struct fr_log_req *r)
 		put_str(&l, r->op);
 		put(&l, " path=");
 		put_str(&l, r->path == NULL ? "-" : *r->path ? r->path : "/");
+		if (r->to) {
+			put(&l, " to=");
+			put_str(&l, r->to);
+		}
 		put(&l, " bytes=%llu", (unsigned long long)r->bytes);
 		if (r->offset)
 			put(&l, " offset=%llu", (unsigned long long)r->offset);
 		put(&l, " secs=%.3f MB/s=%.1f sha256=", r->seconds, mbs);
 		put_str(&l, r->sha256 && *r->sha256 ? r->sha256 : "-");
+		if (r->sha256_from) {
+			put(&l, " sha256_from=");
+			put_str(&l, r->sha256_from);
+		}
 		put(&l, " result=");
 		put_str(&l, r->result);
 		if (r->message) {

@@ -22,7 +22,7 @@ static const struct {
 } op_table[] = {
 	{"hello", FR_OP_HELLO}, {"put", FR_OP_PUT},   {"get", FR_OP_GET},
 	{"list", FR_OP_LIST},   {"stat", FR_OP_STAT}, {"delete", FR_OP_DELETE},
-	{"mkdir", FR_OP_MKDIR},
+	{"mkdir", FR_OP_MKDIR}, {"rename", FR_OP_RENAME},
 };
 
 const char *fr_op_name(enum fr_op op)
@@ -57,7 +57,7 @@ static int opt_bool(const cJSON *root, const char *key, bool *out)
 int fr_request_parse(const void *payload, size_t len, struct fr_request *req,
 		     const char **why)
 {
-	const char *dummy, *path_why = NULL;
+	const char *dummy, *path_why = NULL, *to_why = NULL;
 	unsigned nul = 0;
 	int rc = FR_OK;
 	cJSON *root = NULL;
@@ -208,6 +208,22 @@ int fr_request_parse(const void *payload, size_t len, struct fr_request *req,
 		if (opt_bool(root, "parents", &req->parents))
 			REQ_FAIL(FR_E_BAD_REQUEST, "\"parents\" must be true or false");
 		break;
+	case FR_OP_RENAME:
+		it = cJSON_GetObjectItemCaseSensitive(root, "to");
+		if (!cJSON_IsString(it))
+			REQ_FAIL(FR_E_BAD_REQUEST, "rename needs a string \"to\"");
+		if (opt_bool(root, "overwrite", &req->overwrite))
+			REQ_FAIL(FR_E_BAD_REQUEST, "\"overwrite\" must be true or false");
+		/* SECURITY: the destination obeys every rule "path" does (an
+		 * escaped NUL in it was bad_request above) */
+		if (strlen(it->valuestring) > FR_PATH_MAX)
+			REQ_FAIL(FR_E_INVALID_PATH, "\"to\" longer than 4095 bytes");
+		if (fr_path_check(it->valuestring, strlen(it->valuestring), &to_why) != FR_OK)
+			REQ_FAIL(FR_E_INVALID_PATH, to_why ? to_why : "invalid \"to\"");
+		req->to = strdup(it->valuestring);
+		if (req->to == NULL)
+			REQ_FAIL(FR_E_INTERNAL, "out of memory");
+		break;
 	case FR_OP_DELETE:
 	case FR_OP_UNKNOWN:
 	default:
@@ -217,9 +233,17 @@ int fr_request_parse(const void *payload, size_t len, struct fr_request *req,
 		REQ_FAIL(FR_E_INVALID_PATH, path_why);
 out:
 	cJSON_Delete(root);
+	if (rc != FR_OK)
+		fr_request_cleanup(req);
 	if (rc != FR_OK && *why == NULL)
 		*why = fr_err_str(rc);
 	return rc;
+}
+
+void fr_request_cleanup(struct fr_request *req)
+{
+	free(req->to);
+	req->to = NULL;
 }
 
 /* ---- builders ----------------------------------------------------------- */
@@ -284,6 +308,16 @@ int fr_req_mkdir(struct fr_buf *out, const char *path, bool parents)
 	if (parents)
 		json_add_bool(&b, "parents", true);
 	return req_with_path(out, "mkdir", path, &b);
+}
+
+int fr_req_rename(struct fr_buf *out, const char *path, const char *to,
+		  bool overwrite)
+{
+	struct json_obj b = json_obj_new();
+	json_add_str(&b, "to", to);
+	if (overwrite)
+		json_add_bool(&b, "overwrite", true);
+	return req_with_path(out, "rename", path, &b);
 }
 
 int fr_req_stat(struct fr_buf *out, const char *path, bool want_sha256)

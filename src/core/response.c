@@ -103,6 +103,14 @@ int fr_resp_ok(struct fr_buf *out)
 	return json_obj_emit(out, &b, FR_MAX_RESPONSE);
 }
 
+int fr_resp_mkdir_ok(struct fr_buf *out, bool created)
+{
+	struct json_obj b = json_obj_new();
+	json_add_str(&b, "status", "ok");
+	json_add_bool(&b, "created", created);
+	return json_obj_emit(out, &b, FR_MAX_RESPONSE);
+}
+
 struct fr_list_builder {
 	cJSON *entries;
 	size_t n;
@@ -379,6 +387,13 @@ int fr_response_parse(const void *payload, size_t len,
 			RESP_FAIL("response has a bad \"mode\"");
 		resp->has_mode = true;
 		resp->mode = (unsigned)v;
+	}
+	it = cJSON_GetObjectItemCaseSensitive(root, "created");
+	if (it) {
+		if (!cJSON_IsBool(it))
+			RESP_FAIL("response has a bad \"created\"");
+		resp->has_created = true;
+		resp->created = cJSON_IsTrue(it);
 	}
 	it = cJSON_GetObjectItemCaseSensitive(root, "more");
 	if (it) {

@@ -401,6 +401,31 @@ int fr_tls_ctx_not_after(const struct fr_tls_ctx *c, int64_t *when)
 
 /* ---- connections -------------------------------------------------------- */
 
+int fr_tls_ctx_secret(const struct fr_tls_ctx *c, const char *label,
+		      unsigned char out[32])
+{
+	EVP_PKEY *k = c ? SSL_CTX_get0_privatekey(c->ctx) : NULL;
+	unsigned char *der = NULL;
+	unsigned int n = 0;
+	EVP_MD_CTX *md = NULL;
+	int len, rc = FR_E_TLS;
+
+	memset(out, 0, 32);
+	if (k == NULL || (len = i2d_PrivateKey(k, &der)) <= 0)
+		return FR_E_TLS;
+	md = EVP_MD_CTX_new();
+	if (md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&
+	    EVP_DigestUpdate(md, label, strlen(label) + 1) == 1 &&
+	    EVP_DigestUpdate(md, der, (size_t)len) == 1 &&
+	    EVP_DigestFinal_ex(md, out, &n) == 1 && n == 32)
+		rc = FR_OK;
+	EVP_MD_CTX_free(md);
+	OPENSSL_clear_free(der, (size_t)len);
+	if (rc != FR_OK)
+		OPENSSL_cleanse(out, 32);
+	return rc;
+}
+
 static bool is_ip_literal(const char *host)
 {
 	unsigned char buf[sizeof(struct in6_addr)];

@@ -237,6 +237,7 @@ void conn_free(struct conn *c)
 	if (c->op)
 		conn_request_finish(c, FR_E_CLOSED, "connection closed by server");
 	op_state_cleanup(&c->os);
+	fr_request_cleanup(&c->req);
 	reactor_unregister(c->srv->reactor, &c->w);
 	fr_tls_free(c->tls);
 	if (c->w.fd >= 0)

@@ -80,6 +80,7 @@ struct conn {
 	bool raw_out;       /* raw body bytes were queued: only closing
 			       can end this request now */
 	char sha256[FR_SHA256_HEX]; /* for the log, "" if none */
+	const char *sha_from; /* stat: "cache" or "file" (the log), or NULL */
 	const char *err_msg; /* an op's static detail for its error, or NULL */
 	struct fr_sha256 *sha;
 	struct op_state os;
@@ -105,6 +106,13 @@ static inline struct conn *conn_of_item(struct pool_item *it)
 /* Read at most n bytes from the peer into b.  FR_OK (something read),
  * FR_TLS_WANT_*, or a negative error (FR_E_CLOSED, FR_E_TRUNCATED ...). */
 int conn_read(struct conn *c, struct fr_buf *b, size_t n);
+
+/* Does path p pass every path rule of this connection (the protocol's,
+ * --max-path-depth, reserved names, the root only when root_ok)?  FR_OK,
+ * or FR_E_INVALID_PATH with a static *why.  For paths beyond "path" (a
+ * rename's "to"). */
+int conn_path_ok(const struct conn *c, const char *p, bool root_ok,
+		 const char **why);
 
 /* True when this turn has moved FR_STEP_QUANTUM bytes: a step should
  * return FR_AGAIN so the connection goes to the back of the queue. */

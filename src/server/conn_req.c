@@ -90,9 +90,11 @@ void conn_request_finish(struct conn *c, int err, const char *why)
 	lr.op = c->op ? fr_op_name(c->op->op)
 		: c->req.op_name[0] ? c->req.op_name : "?";
 	lr.path = c->req.has_path ? c->req.path : NULL;
+	lr.to = c->req.to;
 	lr.bytes = c->bytes;
 	lr.seconds = (double)(mono_ms() - c->t_start) / 1000.0;
 	lr.sha256 = c->sha256[0] ? c->sha256 : NULL;
+	lr.sha256_from = c->sha_from;
 	/* where a resumed transfer started: the held part, or the offset */
 	lr.offset = !c->op ? 0
 		    : c->op->op == FR_OP_PUT ? c->os.up.have
@@ -106,6 +108,7 @@ void conn_request_finish(struct conn *c, int err, const char *why)
 	conn_count_bytes(c);
 	metrics_request(c->op ? c->op->op : c->req.op, lr.result, lr.seconds);
 	op_state_cleanup(&c->os);
+	fr_request_cleanup(&c->req);
 	c->op = NULL;
 	c->body_left = 0;
 	c->raw_out = false;
@@ -217,15 +220,9 @@ static uint64_t path_depth(const char *p)
 	return n;
 }
 
-/* Path rules apply again here, whatever the parser did: defence in depth. */
-static int check_path(const struct conn *c, const char **why)
+int conn_path_ok(const struct conn *c, const char *p, bool root_ok,
+		 const char **why)
 {
-	const char *p = c->req.path;
-
-	if (!c->req.has_path) {
-		*why = "missing \"path\"";
-		return c->op->op == FR_OP_HELLO ? FR_OK : FR_E_BAD_REQUEST;
-	}
 	if (fr_path_check(p, strlen(p), why) != FR_OK)
 		return FR_E_INVALID_PATH;
 	if (path_depth(p) > c->srv->cfg->max_path_depth) {
@@ -237,11 +234,21 @@ static int check_path(const struct conn *c, const char **why)
 		*why = "reserved name";
 		return FR_E_INVALID_PATH;
 	}
-	if (p[0] == '\0' && !c->op->root_ok) {
+	if (p[0] == '\0' && !root_ok) {
 		*why = "the root cannot be the target of this operation";
 		return FR_E_INVALID_PATH;
 	}
 	return FR_OK;
+}
+
+/* Path rules apply again here, whatever the parser did: defence in depth. */
+static int check_path(const struct conn *c, const char **why)
+{
+	if (!c->req.has_path) {
+		*why = "missing \"path\"";
+		return c->op->op == FR_OP_HELLO ? FR_OK : FR_E_BAD_REQUEST;
+	}
+	return conn_path_ok(c, c->req.path, c->op->root_ok, why);
 }
 
 static int dispatch(struct conn *c, int r, const char *why)
@@ -256,6 +263,7 @@ static int dispatch(struct conn *c, int r, const char *why)
 	c->peer_closed = false;
 	c->body_left = 0;
 	c->sha256[0] = '\0';
+	c->sha_from = NULL;
 	c->err_msg = NULL;
 	c->op = NULL;
 	if (r == FR_OK && c->proto < 2)
@@ -311,10 +319,12 @@ int conn_read_request(struct conn *c)
 			return r; /* read more, wait, or drop the peer */
 	}
 	if (r == FR_OK) {
+		fr_request_cleanup(&c->req);
 		memset(&c->req, 0, sizeof(c->req));
 		r = fr_request_parse(body, blen, &c->req, &why);
 		fr_buf_consume(&c->in, FR_FRAME_HDR + blen);
 	} else {
+		fr_request_cleanup(&c->req);
 		memset(&c->req, 0, sizeof(c->req));
 		r = FR_E_BAD_REQUEST;
 		why = "bad frame length";

@@ -36,6 +36,7 @@
 #include "pool.h"
 #include "reactor.h"
 #include "server.h"
+#include "sumcache.h"
 #include "sweep.h"
 
 /* Write "PORT\n" to path atomically (temporary name, then rename). */
@@ -67,6 +68,20 @@ static int write_port_file(const char *path, uint16_t port, char *err,
 		return r;
 	}
 	return FR_OK;
+}
+
+/* The SHA-256 cache's MAC key, from the server's own private key (the
+ * same key next start: entries survive restarts; another key: they are
+ * all hashed again, never trusted).  FR_OK with the cache on. */
+static int cache_key(const struct server *srv)
+{
+	unsigned char key[32];
+	int r = fr_tls_ctx_secret(srv->tls, "ferryd sha256 cache v1", key);
+
+	if (r == FR_OK)
+		sumcache_init(key);
+	explicit_bzero(key, sizeof(key));
+	return r;
 }
 
 static void drop_conn(struct pool_item *it)
@@ -191,6 +206,13 @@ int main(int argc, char **argv)
 		fr_log(r == FR_OK ? FR_LOG_INFO : FR_LOG_WARN, "%s%s", line,
 		       r == FR_OK ? "" : "; assuming a local file system");
 		store_set_caps(&caps);
+		if (!caps.xattrs)
+			fr_log(FR_LOG_WARN, "no user xattrs on --root: the "
+			       "SHA-256 cache is off, every sum, stat --sha256 "
+			       "and check reads the whole file");
+		else if (cache_key(&srv) != FR_OK)
+			fr_log(FR_LOG_WARN, "no key for the SHA-256 cache: it "
+			       "is off, every sum reads the whole file");
 	}
 	if (open_listeners(cfg, lfds, &nl, &first_port, err, sizeof(err)) !=
 	    FR_OK) {

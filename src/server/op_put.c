@@ -317,7 +317,7 @@ static int commit(struct conn *c)
 		store_put_discard(&c->os.up); /* cleanup drops the file */
 		return FR_E_CHECKSUM_MISMATCH;
 	}
-	r = store_put_commit(&c->os.up);
+	r = store_put_commit(&c->os.up, hex);
 	if (r != FR_OK) {
 		store_put_discard(&c->os.up);
 		return r;

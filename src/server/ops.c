@@ -20,10 +20,12 @@ static const struct op ops[] = {
 	{ FR_OP_PUT, PERM_W, false, 1, op_put_start, op_put_step },
 	{ FR_OP_GET, PERM_R, false, 1, op_get_start, op_get_step },
 	{ FR_OP_LIST, PERM_L, true, 1, op_list_start, op_list_step },
-	/* r = get/stat, w = put/mkdir, l = list, d = delete */
+	/* r = get/stat, w = put/mkdir, l = list, d = delete; a rename
+	 * both makes a name and removes one: w and d */
 	{ FR_OP_STAT, PERM_R, true, 1, op_stat_start, op_stat_step },
 	{ FR_OP_DELETE, PERM_D, false, 1, op_delete_start, NULL },
 	{ FR_OP_MKDIR, PERM_W, false, 2, op_mkdir_start, NULL },
+	{ FR_OP_RENAME, PERM_W | PERM_D, false, 2, op_rename_start, NULL },
 };
 
 const struct op *op_find(enum fr_op op, unsigned proto)
@@ -47,6 +49,7 @@ int op_request_as_v1(struct fr_request *q, const char **why)
 	q->has_mode = false;
 	q->recursive = false;
 	q->parents = false;
+	fr_request_cleanup(q); /* "to" of a rename, unsupported there */
 	return FR_OK;
 }
 

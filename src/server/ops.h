@@ -20,6 +20,7 @@
 
 #include "ferry/proto.h"
 #include "store.h"
+#include "sumcache.h"
 
 struct conn;
 
@@ -53,6 +54,7 @@ struct op_state {
 	uint64_t pos;   /* get, stat: bytes read so far */
 	uint64_t offset; /* get: first byte sent */
 	struct store_stat st;   /* stat */
+	struct sumcache_stamp stamp; /* stat: the file when it was opened */
 	struct store_upload up; /* put */
 	bool chunked;           /* put: a chunked body (protocol 2) */
 	uint64_t chunk_left;    /* put: bytes of the current chunk to come */
@@ -75,6 +77,7 @@ int op_stat_start(struct conn *c);
 int op_stat_step(struct conn *c);
 int op_delete_start(struct conn *c);
 int op_mkdir_start(struct conn *c);
+int op_rename_start(struct conn *c);
 
 /* Hash up to one FR_IO_CHUNK of c->os.fd into c->sha (shared by get and
  * stat): FR_OK when pos reached limit, FR_AGAIN when more remains. */

@@ -2,8 +2,9 @@
  * store.c - the confined storage layer: every file-system call of ferryd.
  *
  * Does: walk paths component by component from the root directory fd with
- * openat(O_DIRECTORY | O_NOFOLLOW), listings, stat and delete, and keep
- * what the start-up probe found the file system can do (store_caps).
+ * openat(O_DIRECTORY | O_NOFOLLOW), listings, stat, mkdir, rename and
+ * delete, and keep what the start-up probe found the file system can do
+ * (store_caps).
  * Uploads and the expiry sweep are in store_put.c, on the walk below.
  * Does not: check path syntax (callers run fr_path_check and
  * fr_path_is_reserved first), talk to the network, or know about JSON.
@@ -263,8 +264,14 @@ int store_delete(int root, const char *path)
 		goto out;
 	}
 	if (unlinkat(dfd, last, S_ISDIR(sb.st_mode) ? AT_REMOVEDIR : 0) != 0) {
-		r = errno == EEXIST ? FR_E_NOT_EMPTY : fr_err_from_errno(errno);
-		goto out;
+		int e = errno == EEXIST ? ENOTEMPTY : errno;
+
+		/* interrupted uploads held in it go with the directory */
+		if (e != ENOTEMPTY || !store_drop_parts(dfd, last) ||
+		    unlinkat(dfd, last, AT_REMOVEDIR) != 0) {
+			r = fr_err_from_errno(e);
+			goto out;
+		}
 	}
 	/* the name is gone: a failed directory fsync cannot undo that, so
 	 * it is logged, not answered */
@@ -276,12 +283,13 @@ out:
 	return r;
 }
 
-int store_mkdir(int root, const char *path, bool parents)
+int store_mkdir(int root, const char *path, bool parents, bool *created)
 {
 	const char *last;
 	struct stat sb;
 	int dfd = -1, r;
 
+	*created = false;
 	r = walk(root, path, true, parents, &dfd, &last);
 	if (r != FR_OK)
 		goto out;
@@ -299,11 +307,114 @@ int store_mkdir(int root, const char *path, bool parents)
 			r = FR_E_EXISTS;
 		goto out;
 	}
+	*created = true;
 	if (fsync(dfd) != 0)
 		r = fr_err_from_errno(errno);
 out:
 	if (dfd >= 0)
 		close(dfd);
+	return r;
+}
+
+/* Is b a (strict) descendant of directory path a? */
+static bool below(const char *a, const char *b)
+{
+	size_t n = strlen(a);
+
+	return n == 0 || (strncmp(a, b, n) == 0 && b[n] == '/');
+}
+
+/* The move of from (in sdfd) to the absent name to (in ddfd) without
+ * replacing anything, where the probe found no RENAME_NOREPLACE.  A crash
+ * between a file's link() and unlink() leaves it under both names. */
+static int rename_noreplace_fallback(int sdfd, const char *from, int ddfd,
+				     const char *to, bool is_dir)
+{
+	struct stat st;
+
+	if (!is_dir) {
+		/* link() refuses an existing name as atomically */
+		if (linkat(sdfd, from, ddfd, to, 0) != 0)
+			return fr_err_from_errno(errno);
+		if (unlinkat(sdfd, from, 0) != 0) {
+			int e = errno;
+
+			(void)unlinkat(ddfd, to, 0);
+			return fr_err_from_errno(e);
+		}
+		return FR_OK;
+	}
+	/* no links of directories: check, then rename(2) (which replaces
+	 * at most an empty directory made in between) */
+	if (fstatat(ddfd, to, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		return FR_E_EXISTS;
+	if (renameat(sdfd, from, ddfd, to) != 0)
+		return fr_err_from_errno(errno);
+	return FR_OK;
+}
+
+int store_rename(int root, const char *from, const char *to, bool overwrite)
+{
+	const char *sl, *dl;
+	struct stat ss, ds;
+	bool to_exists;
+	int sdfd = -1, ddfd = -1, r;
+
+	if (*from == '\0' || *to == '\0')
+		return FR_E_INVALID_PATH; /* the root stays where it is */
+	if (below(from, to))
+		return FR_E_INVALID_PATH; /* into itself */
+	r = walk(root, from, true, false, &sdfd, &sl);
+	if (r == FR_OK)
+		r = walk(root, to, true, false, &ddfd, &dl);
+	if (r != FR_OK)
+		goto out;
+	if (fstatat(sdfd, sl, &ss, AT_SYMLINK_NOFOLLOW) != 0) {
+		r = fr_err_from_errno(errno);
+		goto out;
+	}
+	if (!S_ISREG(ss.st_mode) && !S_ISDIR(ss.st_mode)) {
+		r = FR_E_FORBIDDEN; /* symlinks and special files */
+		goto out;
+	}
+	to_exists = fstatat(ddfd, dl, &ds, AT_SYMLINK_NOFOLLOW) == 0;
+	if (!to_exists && errno != ENOENT) {
+		r = fr_err_from_errno(errno);
+		goto out;
+	}
+	if (to_exists && ss.st_dev == ds.st_dev && ss.st_ino == ds.st_ino) {
+		/* the same file (rename(2) would do nothing and succeed) */
+		r = overwrite ? FR_OK : FR_E_EXISTS;
+		goto out;
+	}
+	if (to_exists) {
+		if (S_ISDIR(ds.st_mode))
+			r = FR_E_IS_DIRECTORY;
+		else if (!overwrite || S_ISDIR(ss.st_mode) ||
+			 !S_ISREG(ds.st_mode))
+			r = FR_E_EXISTS;
+		else if (renameat(sdfd, sl, ddfd, dl) != 0)
+			r = fr_err_from_errno(errno);
+		goto synced;
+	}
+	if (caps.noreplace &&
+	    renameat2(sdfd, sl, ddfd, dl, RENAME_NOREPLACE) == 0)
+		goto synced;
+	if (caps.noreplace && errno != EINVAL && errno != ENOSYS) {
+		r = fr_err_from_errno(errno); /* EXDEV: forbidden */
+		goto out;
+	}
+	r = rename_noreplace_fallback(sdfd, sl, ddfd, dl, S_ISDIR(ss.st_mode));
+synced:
+	if (r != FR_OK)
+		goto out;
+	/* the new name, and the old one gone, survive a crash before ok */
+	r = store_dir_sync(ddfd);
+	if (r == FR_OK)
+		r = store_dir_sync(sdfd);
+out:
+	close_fd(&sdfd);
+	close_fd(&ddfd);
 	return r;
 }
 

@@ -51,7 +51,8 @@ void store_upload_init(struct store_upload *u);
  *   hardlinks  linkat works
  *   locks      OFD byte-range locks exclude each other between open files
  *              (else every upload gets a private file: no resume)
- *   xattrs     user.* extended attributes work (ferryd needs none)
+ *   xattrs     user.* extended attributes work (the checksum cache,
+ *              sumcache.h; without them every hash is computed)
  *   dir_fsync  fsync of a directory works (else it is skipped)
  * Defaults (all true) hold until store_set_caps; call it before any
  * thread starts.
@@ -121,10 +122,11 @@ int store_put_write(struct store_upload *u, const void *p, size_t n);
 
 /* fsync the data (after giving it u->mode and, with u->has_mtime,
  * u->mtime), move it under its final name (atomically refusing an
- * existing file without overwrite), fsync the directory.  On success the
- * upload is finished and released; on error it is still active (call
- * store_put_abort). */
-int store_put_commit(struct store_upload *u);
+ * existing file without overwrite), fsync the directory, and record
+ * sha256 (the hash of the bytes the upload wrote, NULL: none) in the
+ * checksum cache (sumcache.h).  On success the upload is finished and
+ * released; on error it is still active (call store_put_abort). */
+int store_put_commit(struct store_upload *u, const char *sha256);
 
 /* Remove the temporary file and release the upload; no-op when none.  A
  * part file (u->hold) is fsync'ed and kept for a later resume instead
@@ -150,8 +152,23 @@ int store_delete(int root, const char *path);
 /* Create directory path (mode 0755) and fsync its parent.  Without
  * parents, the parent must exist and path must not (exists); with
  * parents, missing parents are created and an existing directory is
- * fine (an existing file is still exists). */
-int store_mkdir(int root, const char *path, bool parents);
+ * fine (an existing file is still exists).  *created: path itself was
+ * made (false: -p found it). */
+int store_mkdir(int root, const char *path, bool parents, bool *created);
+
+/*
+ * Rename from to to, both below root (so never across identities' roots),
+ * atomically: a file or a directory, to a name whose parent exists
+ * (not_found otherwise).  An existing to is refused (exists) unless
+ * overwrite, and then only a file replaces a file: a directory is never
+ * replaced (is_directory) and never replaces a file (exists).  A
+ * directory cannot move below itself (invalid_path); a rename across
+ * file systems below the root is forbidden.  Both directories are
+ * fsync'ed before FR_OK.  Where the file system lacks RENAME_NOREPLACE
+ * (the probe), a file moves by link() + unlink() (as atomic a refusal)
+ * and a directory by rename(2) after a check that to is absent.
+ */
+int store_rename(int root, const char *from, const char *to, bool overwrite);
 
 /* Open directory path ("" is the root itself, as a new open file
  * description) with the same no-symlink walk, creating missing components

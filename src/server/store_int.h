@@ -20,4 +20,11 @@ void store_close(int *fd);
  * not supported: EINVAL, ENOTSUP, EROFS), else the error. */
 int store_dir_sync(int dfd);
 
+/* A directory name in dfd holds nothing but held parts nobody is
+ * writing (interrupted uploads): remove them and say true, so that the
+ * directory can be deleted; false (nothing or some removed) when it holds
+ * anything else, or an upload in progress, or the file system has no
+ * exclusive locks (then an upload in progress cannot be told apart). */
+bool store_drop_parts(int dfd, const char *name);
+
 #endif

@@ -6,9 +6,10 @@
  * by an OFD write lock; data written in order, writeback started every
  * FR_WRITEBACK_WINDOW; commit = fsync, rename (no-replace: renameat2, or
  * link() + unlink() where the file system lacks the flag), directory fsync;
- * abort keeps or removes the part; the sweep removes expired parts.
- * Does not: walk paths itself (store.c's walk), know connections or
- * hashes.
+ * abort keeps or removes the part; the sweep removes expired parts; a
+ * committed file gets its hash in the checksum cache (sumcache.c).
+ * Does not: walk paths itself (store.c's walk), know connections, or
+ * compute hashes.
  *
  * SECURITY: safe on shared file systems with several ferryd instances:
  * one writer per part (the lock, re-checked against the linked name after
@@ -33,6 +34,7 @@
 #include "ferry/path.h"
 #include "store.h"
 #include "store_int.h"
+#include "sumcache.h"
 
 void store_upload_init(struct store_upload *u)
 {
@@ -325,7 +327,7 @@ static int link_commit(struct store_upload *u)
 	return FR_OK;
 }
 
-int store_put_commit(struct store_upload *u)
+int store_put_commit(struct store_upload *u, const char *sha256)
 {
 	struct timespec ts[2];
 	struct stat st;
@@ -371,6 +373,10 @@ int store_put_commit(struct store_upload *u)
 			return r;
 	}
 	u->tmp[0] = '\0'; /* nothing left to remove */
+	/* the hash the upload was verified with, bound to the file as it is
+	 * now (after the rename moved its ctime) */
+	if (sha256)
+		sumcache_put(u->fd, NULL, sha256);
 	/* committed: a directory fsync failing now cannot make it io_error
 	 * (the client would retry into `exists`); say it in the log */
 	if (store_dir_sync(u->dirfd) != FR_OK)
@@ -398,19 +404,23 @@ void store_put_abort(struct store_upload *u)
 }
 
 
-/* Remove name in dfd if it is an expired part file that nobody holds;
- * count it in *held when it is kept for a resume. */
-static bool sweep_one(int dfd, const char *name, time_t cutoff,
-		      struct store_held *held)
+enum part_state { PART_REMOVED, PART_KEPT, PART_BUSY };
+
+/* name in dfd, a reserved name: if it is a part file nobody holds (its
+ * lock is free, it is still the linked regular file), remove it when its
+ * mtime is before cutoff (PART_REMOVED), else keep it (PART_KEPT, its size
+ * in *bytes); PART_BUSY when it is held, gone or not a part file. */
+static enum part_state try_part(int dfd, const char *name, time_t cutoff,
+				uint64_t *bytes)
 {
+	enum part_state res = PART_BUSY;
 	struct stat a, b;
-	bool gone = false;
 	int fd;
 
 	/* O_RDWR: a write lock needs it, and NFS emulates locks that way */
 	fd = openat(dfd, name, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
-		return false;
+		return PART_BUSY;
 	/* without locks (the probe said so) only private files exist, and an
 	 * upload idle for the whole ttl is dead: its mtime decides */
 	if ((!store_get_caps()->locks || store_lock(fd) == 0) &&
@@ -418,14 +428,66 @@ static bool sweep_one(int dfd, const char *name, time_t cutoff,
 	    fstatat(dfd, name, &b, AT_SYMLINK_NOFOLLOW) == 0 &&
 	    a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
 		if (a.st_mtime < cutoff) {
-			gone = unlinkat(dfd, name, 0) == 0;
+			if (unlinkat(dfd, name, 0) == 0)
+				res = PART_REMOVED;
 		} else {
-			held->parts++;
-			held->bytes += (uint64_t)a.st_size;
+			res = PART_KEPT;
+			*bytes = (uint64_t)a.st_size;
 		}
 	}
 	close(fd);
-	return gone;
+	return res;
+}
+
+/* Remove name in dfd if it is an expired part file that nobody holds;
+ * count it in *held when it is kept for a resume. */
+static bool sweep_one(int dfd, const char *name, time_t cutoff,
+		      struct store_held *held)
+{
+	uint64_t bytes = 0;
+
+	switch (try_part(dfd, name, cutoff, &bytes)) {
+	case PART_REMOVED:
+		return true;
+	case PART_KEPT:
+		held->parts++;
+		held->bytes += bytes;
+		return false;
+	case PART_BUSY:
+	default:
+		return false;
+	}
+}
+
+bool store_drop_parts(int dfd, const char *name)
+{
+	time_t all = (time_t)((~(uint64_t)0) >> 1); /* every mtime */
+	struct dirent *de;
+	size_t budget = FR_SWEEP_MAX_ENTRIES;
+	bool only = true;
+	uint64_t bytes;
+	DIR *d;
+	int fd;
+
+	/* without exclusive locks an upload in progress cannot be told
+	 * from an interrupted one: keep them all */
+	if (!store_get_caps()->locks)
+		return false;
+	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
+	while (only && (de = readdir(d)) != NULL) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		only = --budget > 0 && fr_name_is_reserved(de->d_name) &&
+		       try_part(dirfd(d), de->d_name, all, &bytes) ==
+			       PART_REMOVED;
+	}
+	closedir(d);
+	return only;
 }
 
 static size_t sweep_dir(int dfd, time_t cutoff, unsigned depth,

@@ -93,7 +93,7 @@ expect_grep 'usage: ferry .*put' "$OUT" "help CMD is the command's help"
 	echo 'sum deep.txt'
 } | ferry_c shell >"$OUT" 2>"$ERR"
 expect_eq 0 "$?" "after the idle timeout: the next commands work"
-expect_grep ' deep\.txt$' "$OUT" "after the idle timeout: ls in the remote directory"
+expect_grep '^deep\.txt$' "$OUT" "after the idle timeout: ls in the remote directory"
 expect_grep "  d/e/deep.txt$" "$OUT" "after the idle timeout: the remote directory was kept"
 expect_eq "" "$(cat "$ERR")" "after the idle timeout: nothing said on stderr"
 expect_grep 'timeout.*idle' "$SRV_LOG" "the server did time the session out"

@@ -57,10 +57,10 @@ expect_no_grep 'mode' "$P" "and not at protocol 1"
 
 # ---- mkdir ------------------------------------------------------------
 printf '%s\nsend {"op":"mkdir","path":"d1"}\nrecv\nsend {"op":"mkdir","path":"d1"}\nrecv\nsend {"op":"mkdir","path":"d2/x/y","parents":true}\nrecv\nsend {"op":"mkdir","path":"d2/x","parents":true}\nrecv\nsend {"op":"mkdir","path":"d3/x"}\nrecv\nsend {"op":"mkdir","path":"f/a/z","parents":true}\nrecv\nsend {"op":"mkdir","path":""}\nrecv\n' "$H" | probe >"$P"
-expect_grep '^\{"status":"ok"\}$' <(sed -n 2p "$P") "mkdir"
+expect_grep '^\{"status":"ok","created":true\}$' <(sed -n 2p "$P") "mkdir: made"
 expect_grep '"code":"exists"' <(sed -n 3p "$P") "mkdir of an existing directory: exists"
 expect_grep '"status":"ok"' <(sed -n 4p "$P") "mkdir parents"
-expect_grep '"status":"ok"' <(sed -n 5p "$P") "mkdir parents of an existing directory: ok"
+expect_grep '^\{"status":"ok","created":false\}$' <(sed -n 5p "$P") "mkdir parents of an existing directory: ok, not made"
 expect_grep '"code":"not_found"' <(sed -n 6p "$P") "mkdir without parents below a missing one: not_found"
 expect_grep '"code":"not_directory"' <(sed -n 7p "$P") "mkdir below a file: not_directory"
 expect_grep '"code":"invalid_path"' <(sed -n 8p "$P") "mkdir of the root: invalid_path"

@@ -59,6 +59,18 @@ expect_grep 'exists' "$ERR" "link() commit refuses an existing name"
 expect_eq "$(sha "$W/a")" "$(sha "$ROOT/a.bin")" "the existing file is untouched"
 expect_exit 0 ferry_c put --overwrite "$W/a2" a.bin
 expect_eq "$(sha "$W/a2")" "$(sha "$ROOT/a.bin")" "overwrite still replaces it"
+# ferry mv there: a file by link() + unlink(), a directory by rename(2)
+expect_exit 0 ferry_c put "$W/a" b.bin
+expect_exit 1 ferry_c mv b.bin a.bin
+expect_grep 'exists' "$ERR" "mv without RENAME_NOREPLACE still refuses an existing name"
+expect_eq "$(sha "$W/a2")" "$(sha "$ROOT/a.bin")" "and leaves it alone"
+expect_exit 0 ferry_c mv b.bin c.bin
+expect_true "a file moves (one name left)" test ! -e "$ROOT/b.bin" -a "$(links "$ROOT/c.bin")" = 1
+expect_exit 0 ferry_c mkdir -p dir1/sub dir2
+expect_exit 0 ferry_c mv dir1 moved
+expect_true "a directory moves" test -d "$ROOT/moved/sub" -a ! -e "$ROOT/dir1"
+expect_exit 0 ferry_c mv moved dir2
+expect_true "into an existing directory" test -d "$ROOT/dir2/moved/sub"
 stop_server "$SRV_PID"
 
 # ---- a crash between linkat and the unlink of the part name ---------------

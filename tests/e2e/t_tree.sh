@@ -52,6 +52,9 @@ expect_true "into an existing directory: inside it, under its own name" test -f 
 # ---- onto a missing name: the destination becomes the copy ----
 expect_exit 0 ferry_c put -r src/ copy
 expect_eq "$(snapshot want/src)" "$(snapshot "$ROOT/copy")" "a missing REMOTE becomes the copy"
+# "." is the contents, as cp -r . DIR/ copies them
+expect_exit 0 bash -c 'cd src/a && exec "$@"' _ "$FERRY" -s "$SRV" --ca "$CA" --cert "$CLI_CRT" --key "$CLI_KEY" put -r . dot/
+expect_true "put -r . DIR/: the contents land in DIR" test -f "$ROOT/dot/b/c/deep.bin" -a ! -e "$ROOT/dot/a"
 # several sources land inside REMOTE
 expect_exit 0 ferry_c put -r src/a src/top.txt two
 expect_true "several sources land inside REMOTE" test -f "$ROOT/two/a/b/c/deep.bin" -a -f "$ROOT/two/top.txt"

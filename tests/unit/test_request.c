@@ -592,6 +592,43 @@ static void test_req_v2(void **state)
 	expect_req("{\"op\":\"mkdir\"}", FR_E_BAD_REQUEST);
 	expect_req("{\"op\":\"mkdir\",\"path\":\"d\",\"parents\":\"yes\"}", FR_E_BAD_REQUEST);
 
+	/* rename: "to" is required, a string, and obeys every path rule */
+	assert_int_equal(req("{\"op\":\"rename\",\"path\":\"a/b\",\"to\":\"c/d\",\"overwrite\":true}", &r), FR_OK);
+	assert_int_equal(r.op, FR_OP_RENAME);
+	assert_string_equal(r.path, "a/b");
+	assert_non_null(r.to);
+	assert_string_equal(r.to, "c/d");
+	assert_true(r.overwrite);
+	fr_request_cleanup(&r);
+	assert_null(r.to);
+	fr_request_cleanup(&r); /* twice is fine */
+	assert_int_equal(req("{\"op\":\"rename\",\"path\":\"a\",\"to\":\"b\"}", &r), FR_OK);
+	assert_false(r.overwrite);
+	fr_request_cleanup(&r);
+	expect_req("{\"op\":\"rename\",\"path\":\"a\"}", FR_E_BAD_REQUEST);
+	expect_req("{\"op\":\"rename\",\"path\":\"a\",\"to\":null}", FR_E_BAD_REQUEST);
+	expect_req("{\"op\":\"rename\",\"path\":\"a\",\"to\":[\"b\"]}", FR_E_BAD_REQUEST);
+	expect_req("{\"op\":\"rename\",\"path\":\"a\",\"to\":\"b\",\"overwrite\":1}", FR_E_BAD_REQUEST);
+	expect_req("{\"op\":\"rename\",\"path\":\"a\",\"to\":\"b\\u0000c\"}", FR_E_BAD_REQUEST);
+	expect_req("{\"op\":\"rename\",\"to\":\"b\"}", FR_E_BAD_REQUEST);
+	{
+		static const char *const bad_to[] = {
+			"../x", "/abs", "a//b", "a/", ".", "a/../b", "a\\\\b",
+			"a\\u0001b", "\\ud800", "\xff",
+		};
+		char q[128];
+
+		for (size_t i = 0; i < sizeof(bad_to) / sizeof(bad_to[0]); i++) {
+			snprintf(q, sizeof(q), "{\"op\":\"rename\",\"path\":\"a\",\"to\":\"%s\"}", bad_to[i]);
+			int rc = req(q, &r);
+			if (rc != FR_E_INVALID_PATH && rc != FR_E_BAD_REQUEST)
+				fail_msg("%s: got %d", q, rc);
+			assert_null(r.to);
+		}
+	}
+	/* a bad path is invalid_path, whatever "to" is */
+	expect_req("{\"op\":\"rename\",\"path\":\"../a\",\"to\":\"b\"}", FR_E_INVALID_PATH);
+
 	/* the builder: every field round trips; chunked leaves size out */
 	fr_buf_init(&out, FR_FRAME_HDR + FR_MAX_REQUEST);
 	assert_int_equal(fr_req_put(&out, &(struct fr_put_req){.path = "p", .size = 9, .body = FR_BODY_FOLLOWS,
@@ -611,6 +648,15 @@ static void test_req_v2(void **state)
 	assert_int_equal(req_n(body, len, &r), FR_OK);
 	assert_int_equal(r.body, FR_BODY_CHUNKED);
 	assert_false(r.has_size);
+	fr_buf_reset(&out);
+	assert_int_equal(fr_req_rename(&out, "from/x", "to/y", true), FR_OK);
+	body = only_frame(&out, FR_MAX_REQUEST, &len);
+	assert_int_equal(req_n(body, len, &r), FR_OK);
+	assert_int_equal(r.op, FR_OP_RENAME);
+	assert_string_equal(r.path, "from/x");
+	assert_string_equal(r.to, "to/y");
+	assert_true(r.overwrite);
+	fr_request_cleanup(&r);
 	fr_buf_cleanup(&out);
 }
 

@@ -349,6 +349,24 @@ static void test_resp_builders(void **state)
 	assert_string_equal(r.code, "internal");
 	fr_response_cleanup(&r);
 
+	/* mkdir (v2) says whether it made the directory */
+	assert_int_equal(fr_resp_mkdir_ok(&out, false), FR_OK);
+	parse_out(&out, &r);
+	assert_int_equal(r.status, FR_ST_OK);
+	assert_true(r.has_created);
+	assert_false(r.created);
+	fr_response_cleanup(&r);
+	assert_int_equal(fr_resp_mkdir_ok(&out, true), FR_OK);
+	parse_out(&out, &r);
+	assert_true(r.has_created && r.created);
+	fr_response_cleanup(&r);
+	assert_int_equal(fr_resp_ok(&out), FR_OK);
+	parse_out(&out, &r);
+	assert_false(r.has_created);
+	fr_response_cleanup(&r);
+	expect_resp("{\"status\":\"ok\",\"created\":1}", FR_E_PROTOCOL);
+	expect_resp("{\"status\":\"ok\",\"created\":\"yes\"}", FR_E_PROTOCOL);
+
 	assert_int_equal(fr_resp_get_ready(&out, 0, 0, 5, -1), FR_OK);
 	parse_out(&out, &r);
 	assert_int_equal(r.status, FR_ST_READY);
