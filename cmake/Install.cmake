@@ -58,7 +58,8 @@ install(FILES ${CMAKE_BINARY_DIR}/dist/copyright ${CMAKE_BINARY_DIR}/dist/change
 # scdoc; roff by scdoc, gzip -9n as Debian wants.
 if(FERRY_MAN)
   find_program(SCDOC scdoc REQUIRED)
-  add_executable(ferryd-man man/ferryd_man.c src/server/config.c src/server/config_doc.c)
+  add_executable(ferryd-man man/ferryd_man.c src/server/config.c
+    src/server/config_table.c src/server/config_doc.c)
   target_include_directories(ferryd-man PRIVATE src/server)
   target_link_libraries(ferryd-man PRIVATE ferrycore)
   target_compile_definitions(ferryd-man PRIVATE FERRYD_SYSCONFDIR="${FERRY_SYSCONFDIR}")

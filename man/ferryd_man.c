@@ -1,6 +1,6 @@
 /*
  * ferryd_man.c - writes the scdoc sources of ferryd(8) and ferryd.conf(5)
- * from ferryd's option table (src/server/config.c) and the prose it shares
+ * from ferryd's option table (src/server/config_table.c) and the prose it shares
  * with --help (src/server/config_doc.c), so the manual cannot drift from
  * the program.  Run by the build (CMakeLists.txt); scdoc makes the roff.
  *
