@@ -20,6 +20,9 @@ for ((run = 1; run <= RUNS; run++)); do
 	for n in "${CONC[@]}"; do
 		rm -rf "$S/conc" "${FROOT:?}/conc"
 		mkdir -p "$S/conc"
+		# the VM's free pages: touch as many as the clients will fill
+		head -c "$BYTES" /dev/zero >"$FROOT/.scratch"
+		rm -f "$FROOT/.scratch"
 		t0=$(now)
 		cpids=()
 		for ((i = 0; i < n; i++)); do

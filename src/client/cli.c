@@ -131,6 +131,16 @@ int cli_cmd_opts(int argc, char **argv, bool *overwrite, bool *help, int *first)
 	return FX_OK;
 }
 
+int cli_cmd_no_operands(int argc, char **argv, const char *hint, bool *help)
+{
+	int first, rc = cli_cmd_opts(argc, argv, NULL, help, &first);
+
+	if (rc != FX_OK || *help || argc - first == 0)
+		return rc;
+	return hint ? cli_usage(argv[0], "no arguments expected (%s)", hint)
+		    : cli_usage(argv[0], "no arguments expected");
+}
+
 int cli_flags(int argc, char **argv, const struct cli_flag *flags,
               bool *help, int *first)
 {

@@ -90,6 +90,11 @@ bool cli_cmd_help(const char *name, FILE *f);
 int cli_cmd_opts(int argc, char **argv, bool *overwrite, bool *help,
                  int *first);
 
+/* cli_cmd_opts for a command without operands or options of its own
+ * (whoami, config, shell): FX_USAGE naming cmd, with hint (may be NULL),
+ * when operands are given. */
+int cli_cmd_no_operands(int argc, char **argv, const char *hint, bool *help);
+
 /* A boolean option of a command: --name (and -c when short_name is not
  * 0) sets *set. */
 struct cli_flag {

@@ -333,6 +333,10 @@ static int parse_opts(int argc, char **argv, struct check_opts *o, bool *help,
 
 	*help = false;
 	*first = argc;
+	/* names are relative to the shell's remote directory, or the root */
+	rc = cli_remote("check", "", o->rdir, sizeof(o->rdir), NULL);
+	if (rc != FX_OK)
+		return rc;
 	opterr = 0;
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, "hw", longopts, NULL)) != -1) {

@@ -18,13 +18,10 @@ int cmd_whoami(const struct cli *cli, int argc, char **argv)
 	struct jline j;
 	char tls[128], id[3 * 256];
 	bool help;
-	int first, rc;
+	int rc = cli_cmd_no_operands(argc, argv, NULL, &help);
 
-	rc = cli_cmd_opts(argc, argv, NULL, &help, &first);
 	if (rc != FX_OK || help)
 		return rc;
-	if (argc - first != 0)
-		return cli_usage("whoami", "no arguments expected");
 	rc = engine_acquire(cli, 1, cli->retries, &e);
 	if (rc != FX_OK) {
 		engine_release(cli, e);

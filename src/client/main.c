@@ -319,13 +319,10 @@ bool cli_command_at(size_t i, const char **name, const char **usage,
 int cmd_config(const struct cli *cli, int argc, char **argv)
 {
 	bool help;
-	int first, rc;
+	int rc = cli_cmd_no_operands(argc, argv, NULL, &help);
 
-	rc = cli_cmd_opts(argc, argv, NULL, &help, &first);
 	if (rc != FX_OK || help)
 		return rc;
-	if (argc - first != 0)
-		return cli_usage("config", "no arguments expected");
 	opt_show(cli->opts, stdout);
 	return FX_OK;
 }

@@ -558,13 +558,10 @@ out:
 int cmd_shell(const struct cli *cli, int argc, char **argv)
 {
 	bool help;
-	int first, rc;
+	int rc = cli_cmd_no_operands(argc, argv, "ferry -b FILE runs a file",
+				     &help);
 
-	rc = cli_cmd_opts(argc, argv, NULL, &help, &first);
 	if (rc != FX_OK || help)
 		return rc;
-	if (argc - first != 0)
-		return cli_usage("shell", "no arguments expected "
-					  "(ferry -b FILE runs a file)");
 	return shell_run(cli, NULL);
 }

@@ -42,6 +42,14 @@ printf 'cd d/e\nsum deep.txt\ncd ..\nsum e/deep.txt\ncd ../../..\nsum d/e/deep.t
 expect_exit 0 ferry_c -b - <"$T/b2"
 expect_eq 3 "$(grep -c "^$(sha "$ROOT/d/e/deep.txt")  d/e/deep.txt$" "$OUT")" "batch from stdin: relative, '..' and above-the-root paths resolve to the same file"
 
+# check's names are relative to the remote directory too (and to
+# --remote-dir, itself relative to it)
+echo "$(sha "$ROOT/d/e/deep.txt")  deep.txt" >"$T/SUMS"
+printf 'cd d/e\ncheck %s\ncd ..\ncheck --remote-dir e %s\n' "$T/SUMS" "$T/SUMS" >"$T/b2c"
+expect_exit 0 ferry_c -b "$T/b2c"
+expect_eq "deep.txt: OK
+deep.txt: OK" "$(cat "$OUT")" "batch: check after cd, and with --remote-dir relative to it"
+
 # the status of the failing command: a local error is 5, a usage error 2
 printf 'get d/e/deep.txt\nget d/e/deep.txt\nwhoami\n' >"$T/b3"
 expect_exit 5 ferry_c -b "$T/b3"
