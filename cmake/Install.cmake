@@ -27,7 +27,8 @@ install(FILES certs/ca.cnf certs/server.cnf certs/client.cnf
         DESTINATION ${CMAKE_INSTALL_DATADIR}/ferry/certs)
 install(FILES dist/ferryd.conf DESTINATION ${FERRY_SYSCONFDIR}/ferry)
 configure_file(dist/ferryd.service.in dist/ferryd.service @ONLY)
-install(FILES ${CMAKE_BINARY_DIR}/dist/ferryd.service DESTINATION ${FERRY_SYSTEMD_UNITDIR})
+install(FILES ${CMAKE_BINARY_DIR}/dist/ferryd.service dist/ferryd.socket
+        DESTINATION ${FERRY_SYSTEMD_UNITDIR})
 install(FILES dist/ferry.bash DESTINATION ${FERRY_BASH_COMPLETION_DIR} RENAME ferry)
 
 # /usr/share/doc/ferry/copyright (Debian's machine-readable format) from

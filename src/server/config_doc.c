@@ -3,9 +3,9 @@
  * table, and the two things ferryd prints from it: --help and
  * --dump-config.
  *
- * Does: hold the DESCRIPTION, FILES, SIGNALS and EXIT STATUS sections once,
- * for --help here and for ferryd(8) (man/ferryd_man.c renders the same
- * data as scdoc); print the effective settings in ferryd.conf syntax.
+ * Does: hold the DESCRIPTION, FILES, ENVIRONMENT, SIGNALS and EXIT STATUS
+ * sections once, for --help here and for ferryd(8) (man/ferryd_man.c
+ * renders the same data as scdoc); print the effective settings in ferryd.conf syntax.
  * Does not: parse anything (config.c).
  */
 #include <stdio.h>
@@ -38,6 +38,20 @@ static const struct config_doc_item files[] = {
 	{ "/lib/systemd/system/ferryd.service", "The systemd unit of the "
 	  "Debian package: Type=notify, runs as the user ferry, root "
 	  "/var/lib/ferry." },
+	{ "/lib/systemd/system/ferryd.socket", "Optional socket activation "
+	  "(not enabled by the package): systemd listens on port "
+	  STR(FR_DEFAULT_PORT) " and starts ferryd.service on the first "
+	  "connection." },
+};
+
+static const struct config_doc_item environment[] = {
+	{ "NOTIFY_SOCKET", "Where ferryd sends READY=1, RELOADING=1, "
+	  "STOPPING=1 and STATUS= (systemd's Type=notify); unset: nothing "
+	  "is sent." },
+	{ "LISTEN_PID, LISTEN_FDS", "Socket activation: when LISTEN_PID is "
+	  "ferryd's pid, it serves on the LISTEN_FDS listening TCP sockets "
+	  "from fd 3 on and ignores --listen; a passed fd that is not one "
+	  "stops it at start (exit 2)." },
 };
 
 static const struct config_doc_item signals[] = {
@@ -63,6 +77,7 @@ static const struct config_doc_item exits[] = {
 static const struct config_doc docs[] = {
 	DOC("DESCRIPTION", description),
 	DOC("FILES", files),
+	DOC("ENVIRONMENT", environment),
 	DOC("SIGNALS", signals),
 	DOC("EXIT STATUS", exits),
 };

@@ -50,7 +50,8 @@ static const struct config_opt opts[] = {
 	  "Lowest TLS version. 1.2 allows ECDHE+AEAD suites only." },
 	{ "listen", "ADDR:PORT", CK_LISTEN, 0, 0, 0, RS | CO_REPEAT,
 	  "Address to listen on; repeatable; IPv6 as [::1]:9533; port 0 is "
-	  "ephemeral." },
+	  "ephemeral. Ignored when systemd passes the sockets (socket "
+	  "activation: see ENVIRONMENT)." },
 	{ "port-file", "FILE", CK_PATH, F(port_file), 0, 0, RS,
 	  "Write the port of the first listener (decimal and a newline) here "
 	  "once listening." },

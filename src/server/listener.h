@@ -1,7 +1,8 @@
 /*
  * listener.h - listening sockets of ferryd.
  *
- * Does: resolve "ADDR:PORT", bind, listen, report the bound port, accept.
+ * Does: resolve "ADDR:PORT", bind, listen, report the bound port, accept;
+ * take over listening sockets a service manager passed (socket activation).
  * Does not: speak TLS or decide whether a connection is served.
  */
 #ifndef FERRYD_LISTENER_H
@@ -17,6 +18,15 @@
  * *unsupported is set when the address family is not available here. */
 int listener_open(const char *spec, int *fd, uint16_t *port, int *unsupported,
 		  char *err, size_t errlen);
+
+/* Sockets passed by a service manager (systemd socket activation: the
+ * LISTEN_PID and LISTEN_FDS variables, fds 3, 4, ...): *n of them into fds
+ * (at most max), made non-blocking and close-on-exec, the first one's port
+ * in *port, the two variables removed from the environment.  *n is 0 when
+ * none were passed to this process.  FR_E_USAGE with one line in err when
+ * a passed fd is not a listening TCP stream socket, or there are too many. */
+int listener_inherited(int *fds, size_t max, size_t *n, uint16_t *port,
+		       char *err, size_t errlen);
 
 /* Accept one connection: FR_OK with *cfd (non-blocking, close-on-exec,
  * TCP_NODELAY), the peer's address in *ss and as "addr:port" / "[v6]:port"

@@ -89,7 +89,8 @@ static void drop_conn(struct pool_item *it)
 	conn_free(conn_of_item(it));
 }
 
-/* The listeners of cfg into lfds; *nl of them, the first one's port. */
+/* The listeners into lfds: the sockets systemd passed (socket activation),
+ * or those of cfg; *nl of them, the first one's port. */
 static int open_listeners(const struct config *cfg, int *lfds, size_t *nl,
 			  uint16_t *first_port, char *err, size_t errlen)
 {
@@ -97,7 +98,15 @@ static int open_listeners(const struct config *cfg, int *lfds, size_t *nl,
 	int r, unsupported;
 	size_t i;
 
-	*nl = 0;
+	r = listener_inherited(lfds, FR_MAX_LISTENERS, nl, first_port, err,
+			       errlen);
+	if (r != FR_OK || *nl > 0) {
+		for (i = 0; i < *nl; i++)
+			fr_log(FR_LOG_INFO, "listening on fd %d from the "
+			       "service manager (socket activation)%s", lfds[i],
+			       cfg->listen_default ? "" : "; --listen ignored");
+		return r;
+	}
 	for (i = 0; i < cfg->n_listen; i++) {
 		r = listener_open(cfg->listen[i], &lfds[*nl], &port,
 				  &unsupported, err, errlen);

@@ -61,7 +61,7 @@ expect_no_grep 'Warning|warning' "$T/install.log" "the maintainer scripts print 
 expect_true "the user ferry exists" getent passwd ferry
 expect_eq "ferry ferry 750" "$(stat -c '%U %G %a' /var/lib/ferry)" "/var/lib/ferry belongs to ferry, mode 0750"
 for f in /usr/bin/ferry /usr/sbin/ferryd /usr/bin/ferry-certs /etc/ferry/ferryd.conf \
-	/lib/systemd/system/ferryd.service /usr/share/man/man1/ferry.1.gz /usr/share/man/man1/ferry-certs.1.gz \
+	/lib/systemd/system/ferryd.service /lib/systemd/system/ferryd.socket /usr/share/man/man1/ferry.1.gz /usr/share/man/man1/ferry-certs.1.gz \
 	/usr/share/man/man5/ferryd.conf.5.gz /usr/share/man/man8/ferryd.8.gz \
 	/usr/share/bash-completion/completions/ferry /usr/share/doc/ferry/copyright; do
 	expect_true "installed: $f" test -e "$f"
@@ -75,6 +75,8 @@ fi
 
 # ---- the unit ---------------------------------------------------------------
 expect_exit 0 systemd-analyze verify /lib/systemd/system/ferryd.service
+expect_exit 0 systemd-analyze verify /lib/systemd/system/ferryd.socket
+expect_true "the socket unit is not enabled by the package" test ! -e /etc/systemd/system/sockets.target.wants/ferryd.socket
 expect_exit 0 systemd-analyze security --offline=yes /lib/systemd/system/ferryd.service
 score=$(sed -nE 's/.*Overall exposure level for ferryd.service: ([0-9.]+).*/\1/p' "$OUT")
 echo "info: systemd-analyze security: $score"
@@ -113,7 +115,7 @@ rm -rf /var/lib/ferry/deb /etc/ferry/pki/*
 
 # ---- purge --------------------------------------------------------------------
 expect_true "apt-get purge ferry" "${APT[@]}" purge ferry
-for f in /usr/bin/ferry /usr/sbin/ferryd /lib/systemd/system/ferryd.service /etc/ferry /var/lib/ferry \
+for f in /usr/bin/ferry /usr/sbin/ferryd /lib/systemd/system/ferryd.service /lib/systemd/system/ferryd.socket /etc/ferry /var/lib/ferry \
 	/usr/share/ferry /usr/share/doc/ferry /usr/share/man/man8/ferryd.8.gz; do
 	expect_true "purged: $f" test ! -e "$f"
 done
