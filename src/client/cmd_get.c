@@ -331,7 +331,6 @@ int cmd_get(const struct cli *cli, int argc, char **argv)
 	bool help, local_is_dir = true;
 	int first, nremote, i, rc, one;
 	size_t k, ll;
-	struct job *j;
 
 	memset(&p, 0, sizeof p);
 	p.cli = cli;
@@ -405,12 +404,9 @@ int cmd_get(const struct cli *cli, int argc, char **argv)
 				      cli_usage("get", "local path too long"));
 			continue;
 		}
-		j = xget_new(&p.o, rpath, path, -1, NULL, 0);
-		if (!j) {
-			engine_status(p.e, cli_usage("get", "out of memory"));
+		if (!engine_push_made(p.e, xget_new(&p.o, rpath, path, -1, NULL, 0),
+				      "get"))
 			break;
-		}
-		engine_push(p.e, j);
 	}
 	if (rc == FX_OK)
 		rc = engine_run(p.e);

@@ -23,7 +23,6 @@ int cmd_mkdir(const struct cli *cli, int argc, char **argv)
 		{NULL, 0, NULL},
 	};
 	struct engine *e;
-	struct job *j;
 	int first, i, rc, one;
 
 	rc = cli_flags(argc, argv, flags, &help, &first);
@@ -48,12 +47,9 @@ int cmd_mkdir(const struct cli *cli, int argc, char **argv)
 			}
 			continue;
 		}
-		j = xmkdir_new("mkdir", rpath, parents, true);
-		if (!j) {
-			engine_status(e, cli_usage("mkdir", "out of memory"));
+		if (!engine_push_made(e, xmkdir_new("mkdir", rpath, parents,
+						    true), "mkdir"))
 			break;
-		}
-		engine_push(e, j);
 	}
 	if (rc == FX_OK)
 		rc = engine_run(e);

@@ -38,7 +38,6 @@ int cmd_mv(const struct cli *cli, int argc, char **argv)
 	char base[FR_NAME_MAX + 1], to[FR_PATH_MAX + 2];
 	bool overwrite, help, slash = false, into;
 	struct engine *e = NULL;
-	struct job *j;
 	int first, i, rc, kind = 0;
 
 	rc = cli_cmd_opts(argc, argv, &overwrite, &help, &first);
@@ -52,11 +51,10 @@ int cmd_mv(const struct cli *cli, int argc, char **argv)
 	rc = engine_acquire(cli, 1, cli->retries, &e);
 	if (rc == FX_OK)
 		rc = engine_need_v2(e, "mv", "renaming on the server");
-	if (rc == FX_OK && (j = xstat_new("mv", dst, false, true, kind_cb,
-					  &kind)) != NULL) {
-		engine_push(e, j);
-		rc = engine_run(e);
-	}
+	if (rc == FX_OK)
+		rc = engine_push_made(e, xstat_new("mv", dst, false, true, kind_cb,
+						   &kind), "mv")
+			     ? engine_run(e) : engine_result(e);
 	into = kind == 'd';
 	if (rc == FX_OK && !into && (slash || argc - first > 2)) {
 		cli_say("mv: %s is not a directory%s", dst[0] ? dst : "/",
@@ -82,12 +80,9 @@ int cmd_mv(const struct cli *cli, int argc, char **argv)
 						   dst, base));
 			continue;
 		}
-		j = xrename_new(src, to, overwrite, NULL, NULL);
-		if (!j) {
-			engine_status(e, cli_usage("mv", "out of memory"));
+		if (!engine_push_made(e, xrename_new(src, to, overwrite, NULL,
+						     NULL), "mv"))
 			break;
-		}
-		engine_push(e, j);
 	}
 	if (rc == FX_OK)
 		rc = engine_run(e);

@@ -311,7 +311,6 @@ int cmd_rm(const struct cli *cli, int argc, char **argv)
 		{NULL, 0, NULL},
 	};
 	struct rm rm;
-	struct job *j;
 	int first, i, rc, one;
 
 	memset(&rm, 0, sizeof(rm));
@@ -334,12 +333,8 @@ int cmd_rm(const struct cli *cli, int argc, char **argv)
 			tree(&rm, rpath);
 			continue;
 		}
-		j = xdelete_new(rpath, NULL, NULL);
-		if (!j) {
-			engine_status(rm.e, cli_usage("rm", "out of memory"));
+		if (!engine_push_made(rm.e, xdelete_new(rpath, NULL, NULL), "rm"))
 			break;
-		}
-		engine_push(rm.e, j);
 	}
 	if (rc == FX_OK)
 		rc = engine_run(rm.e);

@@ -288,6 +288,16 @@ void engine_push(struct engine *e, struct job *j)
 	append(&e->q_head, &e->q_tail, j);
 }
 
+bool engine_push_made(struct engine *e, struct job *j, const char *cmd)
+{
+	if (!j) {
+		engine_status(e, cli_usage(cmd, "out of memory"));
+		return false;
+	}
+	engine_push(e, j);
+	return true;
+}
+
 void engine_set_source(struct engine *e, const struct job_source *src)
 {
 	e->src = *src;

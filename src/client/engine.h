@@ -140,6 +140,10 @@ const struct session *engine_session(const struct engine *e);
 
 /* Queue a job at the end (taken in order). */
 void engine_push(struct engine *e, struct job *j);
+/* engine_push of a job a constructor just returned: NULL (out of memory)
+ * is queued as nothing, made the command's failure with one line naming
+ * cmd, and answered false (the command stops planning). */
+bool engine_push_made(struct engine *e, struct job *j, const char *cmd);
 void engine_set_source(struct engine *e, const struct job_source *src);
 
 /* Reconnections allowed after a dropped connection (--retries). */
