@@ -24,6 +24,7 @@ import select
 import signal
 import stat
 import sys
+import termios
 import time
 
 ANSI = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]|\r")
@@ -37,13 +38,34 @@ class Term:
             os.execv(argv[0], argv)
         self.buf = b""
         self.status = None
+        self.stuck = ""
 
     def send(self, data):
         os.write(self.fd, data)
 
+    def editing(self, timeout=5.0):
+        """Wait until the line editor has the terminal out of canonical
+        mode.  libedit prints the prompt first and switches the terminal
+        to raw mode only when it reads the first key, so a key sent the
+        moment the prompt shows can reach the kernel's cooked line
+        discipline: letters are echoed twice but arrive, a Ctrl-D on the
+        empty line becomes an end-of-file mark that turns into a NUL byte
+        when raw mode comes, and is lost.  A person cannot type in that
+        window of microseconds; a driver can."""
+        end = time.time() + timeout
+        while time.time() < end:
+            try:
+                if not termios.tcgetattr(self.fd)[3] & termios.ICANON:
+                    return True
+            except termios.error:
+                return False
+            time.sleep(0.002)
+        return False
+
     def read_until(self, pattern, timeout=15.0):
         """Read until the screen text (escapes and CRs dropped) matches
-        pattern; the text read, or None on timeout/EOF."""
+        pattern, then until the editor reads keys in raw mode; the text
+        read, or None on timeout/EOF."""
         rx = re.compile(pattern)
         end = time.time() + timeout
         while True:
@@ -51,6 +73,7 @@ class Term:
             m = rx.search(text)
             if m:
                 self.buf = b""
+                self.editing()
                 return text
             left = end - time.time()
             if left <= 0:
@@ -76,12 +99,35 @@ class Term:
             try:  # keep draining so the child never blocks on output
                 r, _, _ = select.select([self.fd], [], [], 0.1)
                 if r:
-                    os.read(self.fd, 65536)
+                    self.buf = (self.buf + os.read(self.fd, 65536))[-2000:]
             except OSError:
                 time.sleep(0.1)
+        self.stuck = proc_state(self.pid)
         os.kill(self.pid, signal.SIGKILL)
         os.waitpid(self.pid, 0)
         return None
+
+
+def proc_state(pid):
+    """What a process that did not end is doing, for a failure's detail:
+    each thread's state, kernel wait channel and system call."""
+    out = []
+    try:
+        for tid in sorted(os.listdir("/proc/%d/task" % pid)):
+            d = "/proc/%d/task/%s/" % (pid, tid)
+            parts = [tid]
+            for f in ("stat", "wchan", "syscall"):
+                try:
+                    v = open(d + f).read().strip()
+                except OSError as e:
+                    v = "?" + e.__class__.__name__
+                if f == "stat":
+                    v = v.rsplit(")", 1)[-1].split()[0]
+                parts.append(v[:40])
+            out.append(" ".join(parts))
+    except OSError as e:
+        out.append(str(e))
+    return "; ".join(out)
 
 
 failed = 0
@@ -229,7 +275,8 @@ def main():
     # Ctrl-D ends the shell with the last status
     t.send(b"\x04")
     st = t.wait()
-    check(st == 0, "Ctrl-D ends the shell (exit 0)", repr(st))
+    check(st == 0, "Ctrl-D ends the shell (exit 0)",
+          "%r [%s] %r" % (st, t.stuck, t.buf[-300:]))
 
     hist = os.path.join(os.environ["XDG_STATE_HOME"], "ferry", "history")
     try:
@@ -255,7 +302,7 @@ def main():
     t.send(b"exit 7\r")
     st = t.wait()
     check(st == 7, "exit N ends the shell with status N",
-          "%r %r" % (st, t.buf[-500:]))
+          "%r [%s] %r" % (st, t.stuck, t.buf[-300:]))
     return 0
 
 
