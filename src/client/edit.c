@@ -159,6 +159,12 @@ const char *edit_line(struct edit *ed, bool *interrupted)
 	int count = 0;
 
 	*interrupted = false;
+	/* the terminal in raw mode before the prompt shows: el_gets prints
+	 * it first and switches only when it reads the first key, so a key
+	 * sent the moment the prompt appears (a script driving the shell
+	 * through expect) would meet the cooked line discipline, where a Ctrl-D on
+	 * the empty line becomes a NUL byte and is lost */
+	el_set(ed->el, EL_PREP_TERM, 1);
 	errno = 0;
 	l = el_gets(ed->el, &count);
 	if (!l) {

@@ -2,7 +2,7 @@
 """ptyshell.py - drive `ferry shell` through a pseudo-terminal for
 t_shell.sh, as a user at a terminal would: the prompt, cd, Tab completion
 of remote and local paths, Ctrl-C at the prompt and in the middle of a
-transfer, Ctrl-D, and the history file.
+transfer, Ctrl-D, the terminal mode at each prompt, and the history file.
 
 Why python3's pty module and not expect: it is in the standard library
 (no Tcl, no package to install beyond python3), it sends exact bytes (Tab,
@@ -39,26 +39,29 @@ class Term:
         self.buf = b""
         self.status = None
         self.stuck = ""
+        self.cooked = []  # screens matched while the terminal was cooked
 
     def send(self, data):
         os.write(self.fd, data)
 
+    def raw(self):
+        try:
+            return not termios.tcgetattr(self.fd)[3] & termios.ICANON
+        except termios.error:
+            return False
+
     def editing(self, timeout=5.0):
         """Wait until the line editor has the terminal out of canonical
-        mode.  libedit prints the prompt first and switches the terminal
-        to raw mode only when it reads the first key, so a key sent the
-        moment the prompt shows can reach the kernel's cooked line
-        discipline: letters are echoed twice but arrive, a Ctrl-D on the
-        empty line becomes an end-of-file mark that turns into a NUL byte
-        when raw mode comes, and is lost.  A person cannot type in that
-        window of microseconds; a driver can."""
+        mode.  el_gets prints the prompt and switches the terminal to raw
+        mode only when it reads the first key; ferry switches first
+        (EL_PREP_TERM), which the "prompt shows in raw mode" check
+        asserts.  Waiting here as well keeps each other check about what
+        it names: a key that met the cooked line discipline is echoed
+        twice, and a Ctrl-D on the empty line is lost."""
         end = time.time() + timeout
         while time.time() < end:
-            try:
-                if not termios.tcgetattr(self.fd)[3] & termios.ICANON:
-                    return True
-            except termios.error:
-                return False
+            if self.raw():
+                return True
             time.sleep(0.002)
         return False
 
@@ -73,6 +76,8 @@ class Term:
             m = rx.search(text)
             if m:
                 self.buf = b""
+                if not self.raw():
+                    self.cooked.append(text[-60:])
                 self.editing()
                 return text
             left = end - time.time()
@@ -277,6 +282,11 @@ def main():
     st = t.wait()
     check(st == 0, "Ctrl-D ends the shell (exit 0)",
           "%r [%s] %r" % (st, t.stuck, t.buf[-300:]))
+
+    # every wait above ended at the prompt or at a completion, where the
+    # editor reads keys: the terminal must be raw already
+    check(t.cooked == [], "the prompt shows with the terminal in raw mode",
+          repr(t.cooked[:3]))
 
     hist = os.path.join(os.environ["XDG_STATE_HOME"], "ferry", "history")
     try:
