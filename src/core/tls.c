@@ -274,6 +274,32 @@ static int ctx_common(SSL_CTX *ctx, const struct fr_tls_conf *conf, bool server,
 	return FR_OK;
 }
 
+/* OpenSSL fills a certificate's cached extensions (key identifiers,
+ * purposes) on first use, and in 3.0 two threads verifying against the
+ * same CA at once can both fill them, one writing while the other reads
+ * (OpenSSL issues 25202 and 32609; TSan reports it in ferryd's workers).
+ * Filled here, while one thread owns the new context, the handshakes
+ * only read them. */
+static void fill_cert_caches(SSL_CTX *ctx)
+{
+	STACK_OF(X509_OBJECT) *objs;
+	STACK_OF(X509) *chain = NULL;
+	X509 *x;
+	int i;
+
+	if ((x = SSL_CTX_get0_certificate(ctx)) != NULL)
+		(void)X509_check_purpose(x, -1, 0);
+	if (SSL_CTX_get0_chain_certs(ctx, &chain) == 1)
+		for (i = 0; i < sk_X509_num(chain); i++)
+			(void)X509_check_purpose(sk_X509_value(chain, i), -1, 0);
+	objs = X509_STORE_get0_objects(SSL_CTX_get_cert_store(ctx));
+	for (i = 0; i < sk_X509_OBJECT_num(objs); i++) {
+		x = X509_OBJECT_get0_X509(sk_X509_OBJECT_value(objs, i));
+		if (x != NULL) /* CRLs are filled when they are parsed */
+			(void)X509_check_purpose(x, -1, 0);
+	}
+}
+
 static int ctx_new(const struct fr_tls_conf *conf, bool server,
 		   struct fr_tls_ctx **out, char *err, size_t errlen)
 {
@@ -334,6 +360,7 @@ static int ctx_new(const struct fr_tls_conf *conf, bool server,
 			goto out;
 		}
 	}
+	fill_cert_caches(c->ctx);
 	*out = c;
 	c = NULL;
 	rc = FR_OK;

@@ -432,7 +432,7 @@ start_server() {
 	SRV=127.0.0.1:$PORT
 }
 
-# server_log_clean LOG: no sanitizer report in a server log.
+# SANITIZER_RE: the first line of a sanitizer report in a log.
 SANITIZER_RE='ERROR: (Address|Leak|Thread|Memory)Sanitizer|WARNING: ThreadSanitizer|runtime error:|SUMMARY: .*Sanitizer'
 
 # stop_server PID: SIGTERM, bounded wait (then SIGKILL), and check that it
@@ -459,11 +459,22 @@ stop_server() {
 			tail -20 "$log" | sed 's/^/  | /'
 		fi
 	fi
+	sanitizer_scan "$log"
+	unset 'SERVER_LOG[$pid]'
+}
+
+# sanitizer_scan LOG: fail with the report when a ferryd log holds one;
+# each log is scanned once (stop_server, then finish for the logs of
+# servers a test stopped or watched die itself).
+declare -A SCANNED=()
+sanitizer_scan() {
+	local log=$1
+	[[ -f $log && -z ${SCANNED[$log]:-} ]] || return 0
+	SCANNED[$log]=1
 	if grep -Eq "$SANITIZER_RE" "$log"; then
 		fail "sanitizer report in the ferryd log ($log)"
-		grep -E -A30 "$SANITIZER_RE" "$log" | head -60 | sed 's/^/  | /'
+		grep -E -A40 "$SANITIZER_RE" "$log" | head -80 | sed 's/^/  | /'
 	fi
-	unset 'SERVER_LOG[$pid]'
 }
 
 # server_alive DESC: the current server still runs.
@@ -528,10 +539,13 @@ ferry_p() {
 
 # finish: stop the servers, print the summary, exit 0 only if all passed.
 finish() {
-	local pid
+	local pid log
 	FINISHED=1
 	for pid in "${!SERVER_LOG[@]}"; do
 		stop_server "$pid"
+	done
+	for log in "$T"/ferryd.*.log; do
+		sanitizer_scan "$log"
 	done
 	if ((PASS + FAIL == 0)); then
 		fail "no checks ran"
