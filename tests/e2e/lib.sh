@@ -3,7 +3,8 @@
 # Usage in a test:   source "$(dirname "$0")/lib.sh" "$@"
 # with $1 the build directory holding ferryd, ferry and tests/fr_probe.
 #
-# It gives every test a private temporary directory ($T, removed on exit),
+# It gives every test a private temporary directory ($T, removed on exit;
+# FERRY_TEST_KEEP=1 keeps a failed test's and prints where it is),
 # certificates made at test time (good ones with tools/ferry-certs, bad ones
 # with openssl), servers on ephemeral loopback ports that are stopped and
 # checked at exit, a client wrapper, assertions, and the closing
@@ -134,7 +135,7 @@ expect_grep() {
 		return 0
 	fi
 	fail "$3: /$1/ not in $(basename "$2")"
-	head -c 2000 "$2" | sed 's/^/  | /'
+	tail -c 2000 "$2" | sed 's/^/  | /'
 	return 1
 }
 
@@ -521,8 +522,10 @@ probe() {
 # start_proxy ARGS...: tests/tools/faultproxy in front of the current
 # server ($SRV); sets PROXY (HOST:PORT) and PROXY_PID.  Bounded: it exits
 # by itself after --max-seconds (default 120).
+PROXY_N=0
 start_proxy() {
-	local pf=$T/proxy.port.$RANDOM
+	PROXY_N=$((PROXY_N + 1))
+	local pf=$T/proxy.port.$PROXY_N # never a killed proxy's port file
 	"$FAULTPROXY" --to "$SRV" --port-file "$pf" "$@" 2>>"$T/proxy.log" &
 	PROXY_PID=$!
 	wait_until 10 test -s "$pf" || { fail "faultproxy did not start"; finish; }
@@ -568,7 +571,11 @@ on_exit() {
 	fi
 	# Leftover children (clients a test put in the background).
 	jobs -p | xargs -r kill -KILL 2>/dev/null
-	rm -rf -- "$T"
+	if [[ $rc != 0 && -n ${FERRY_TEST_KEEP:-} ]]; then
+		echo "kept the failed test's directory: $T"
+	else
+		rm -rf -- "$T"
+	fi
 	exit "$rc"
 }
 trap on_exit EXIT
