@@ -2,8 +2,8 @@
  * listener.c - bind, listen and accept.
  *
  * Does: turn a --listen value into a bound, non-blocking socket, take over
- * the sockets systemd passes (socket activation), and accept connections.  Does not: register anything with epoll, count
- * connections, or touch TLS.
+ * the sockets systemd passes (socket activation), and accept connections.
+ * Does not: register anything with epoll, count connections, or touch TLS.
  */
 #define _GNU_SOURCE /* accept4 */
 #include <arpa/inet.h>

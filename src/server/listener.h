@@ -22,7 +22,8 @@ int listener_open(const char *spec, int *fd, uint16_t *port, int *unsupported,
 /* Sockets passed by a service manager (systemd socket activation: the
  * LISTEN_PID and LISTEN_FDS variables, fds 3, 4, ...): *n of them into fds
  * (at most max), made non-blocking and close-on-exec, the first one's port
- * in *port, the two variables removed from the environment.  *n is 0 when
+ * in *port, LISTEN_PID, LISTEN_FDS and LISTEN_FDNAMES removed from the
+ * environment.  *n is 0 when
  * none were passed to this process.  FR_E_USAGE with one line in err when
  * a passed fd is not a listening TCP stream socket, or there are too many. */
 int listener_inherited(int *fds, size_t max, size_t *n, uint16_t *port,
