@@ -29,8 +29,8 @@ struct fr_log_req {
 	uint64_t offset;      /* where a resumed transfer started, 0: none */
 	double seconds;
 	const char *sha256;   /* may be NULL */
-	const char *sha256_from; /* "cache" or "file": where a stat's hash
-				    came from; NULL for other requests */
+	const char *sha256_from; /* "cache" or "file": where a stat's or a
+				    get's hash came from; NULL otherwise */
 	const char *result;   /* "ok" or the error code */
 	const char *message;  /* error detail, may be NULL */
 };

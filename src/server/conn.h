@@ -80,7 +80,7 @@ struct conn {
 	bool raw_out;       /* raw body bytes were queued: only closing
 			       can end this request now */
 	char sha256[FR_SHA256_HEX]; /* for the log, "" if none */
-	const char *sha_from; /* stat: "cache" or "file" (the log), or NULL */
+	const char *sha_from; /* get, stat: "cache" or "file" (the log) */
 	const char *err_msg; /* an op's static detail for its error, or NULL */
 	struct fr_sha256 *sha;
 	struct op_state os;

@@ -54,7 +54,8 @@ struct op_state {
 	uint64_t pos;   /* get, stat: bytes read so far */
 	uint64_t offset; /* get: first byte sent */
 	struct store_stat st;   /* stat */
-	struct sumcache_stamp stamp; /* stat: the file when it was opened */
+	struct sumcache_stamp stamp; /* get, stat: the file when opened */
+	bool sha_known;         /* get: the hash came from the cache */
 	struct store_upload up; /* put */
 	bool chunked;           /* put: a chunked body (protocol 2) */
 	uint64_t chunk_left;    /* put: bytes of the current chunk to come */

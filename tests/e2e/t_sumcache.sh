@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # t_sumcache.sh - ferryd's SHA-256 cache (user.ferry.sha256): written at
-# commit, read by stat --sha256 / sum without reading the file, refreshed
-# after a hash, and never trusted for a file changed behind ferryd's back
+# commit, read by stat --sha256 / sum / get without reading the file,
+# refreshed after a hash, and never trusted for a file changed behind ferryd's back
 # (appended, edited in place with its mtime put back, touched, replaced by
 # another inode carrying a copied entry), for a forged entry (a valid
 # stamp under a made-up MAC), or under another server key; where the root
@@ -84,6 +84,43 @@ sum_is copied "a file ferryd did not write: hashed"
 expect_eq file "$(from_of)" "(no entry yet)"
 sum_is copied "and recorded"
 expect_eq cache "$(from_of)" "then from the cache"
+
+# ---- get: the hash from the cache, the bytes checked by the client --------
+# get_from: where the server took the hash of the last get from
+get_from() { grep 'op=get' "$SRV_LOG" | tail -1 | sed -n 's/.* sha256_from=\([a-z]*\).*/\1/p'; }
+# get_is NAME DESC [ARGS]: ferry get of NAME arrives whole, with its hash
+get_is() {
+	local name=$1 desc=$2
+	shift 2
+	expect_exit 0 ferry_c get "$@" "$name" "$W/got.$name"
+	expect_eq "$(sha "$ROOT/$name")  $W/got.$name" "$(cat "$OUT")" "$desc: the right hash"
+	expect_true "$desc: the same bytes" cmp -s "$ROOT/$name" "$W/got.$name"
+}
+head -c 700000 /dev/urandom >dl
+expect_exit 0 ferry_c put dl
+get_is dl "get of a file ferryd wrote"
+expect_eq cache "$(get_from)" "get of a file ferryd wrote: its hash from the cache"
+rm -f "$W/got.dl"
+cp dl "$ROOT/dl2"
+get_is dl2 "get of a file ferryd did not write"
+expect_eq file "$(get_from)" "(hashed as it was sent)"
+rm -f "$W/got.dl2"
+get_is dl2 "the next get"
+expect_eq cache "$(get_from)" "the hash a get computed was recorded: next time from the cache"
+# resumed: the held prefix is not reread on the server
+rm -f "$W/got.dl"
+head -c 300000 "$ROOT/dl" >"$W/.got.dl.ferry-partial" # what an interrupted get keeps
+get_is dl "a resumed get (300000 bytes held)" --resume
+expect_grep 'op=get .*offset=300000' "$SRV_LOG" "(it resumed at 300000)"
+expect_eq cache "$(get_from)" "a resumed get: the hash from the cache, the prefix not reread"
+# changed behind ferryd's back, size and mtime kept: hashed as sent
+m=$(stat -c %.9Y "$ROOT/dl")
+sleep 0.2
+printf 'YYYY' | dd of="$ROOT/dl" bs=1 seek=5000 conv=notrunc status=none
+touch -m -d "@$m" "$ROOT/dl"
+rm -f "$W/got.dl"
+get_is dl "get of a file edited in place behind ferryd's back"
+expect_eq file "$(get_from)" "edited in place: the entry is not trusted, the file hashed as sent"
 
 # stat --sha256 and put --overwrite use the same entry
 expect_exit 0 ferry_c put --overwrite other big
