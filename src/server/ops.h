@@ -53,7 +53,7 @@ struct op_state {
 	uint64_t size;  /* get, stat: bytes to hash / send in total */
 	uint64_t pos;   /* get, stat: bytes read so far */
 	uint64_t offset; /* get: first byte sent */
-	struct store_stat st;   /* stat */
+	struct store_stat st;   /* get, stat: what the open found */
 	struct sumcache_stamp stamp; /* get, stat: the file when opened */
 	bool sha_known;         /* get: the hash came from the cache */
 	struct store_upload up; /* put */
