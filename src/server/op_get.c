@@ -22,7 +22,6 @@
 #include "conn.h"
 #include "ops.h"
 #include "server.h"
-#include "sumcache.h"
 
 int op_get_start(struct conn *c)
 {
@@ -37,22 +36,13 @@ int op_get_start(struct conn *c)
 		c->err_msg = "offset beyond the end of the file";
 		return FR_E_BAD_REQUEST;
 	}
-	r = sumcache_get(c->os.fd, &c->os.stamp, c->sha256);
-	if (r == FR_OK && c->os.stamp.size == c->os.st.size) {
-		c->os.sha_known = true;
-		c->sha_from = "cache";
-		if (off > 0 && lseek(c->os.fd, (off_t)off, SEEK_SET) < 0)
-			return fr_err_from_errno(errno);
-	} else if (r != FR_OK && r != FR_E_NOT_FOUND) {
+	r = op_sha_begin(c);
+	if (r != FR_OK)
 		return r;
-	} else {
-		if (!c->sha)
-			c->sha = fr_sha256_new();
-		if (!c->sha)
-			return FR_E_INTERNAL;
-		fr_sha256_reset(c->sha);
-		c->sha_from = "file";
-	}
+	/* a cached hash needs none of the bytes before the offset */
+	if (c->os.sha_known && off > 0 &&
+	    lseek(c->os.fd, (off_t)off, SEEK_SET) < 0)
+		return fr_err_from_errno(errno);
 	c->os.size = c->os.st.size;
 	c->os.offset = off;
 	c->os.pos = c->os.sha_known ? off : 0;
@@ -95,12 +85,8 @@ int op_get_step(struct conn *c)
 		c->bytes += got;
 		return FR_AGAIN;
 	}
-	if (!os->sha_known) {
-		fr_sha256_final_hex(c->sha, c->sha256);
-		/* only if the file is still what we read (sumcache_put checks) */
-		if (os->stamp.size == os->size)
-			sumcache_put(os->fd, &os->stamp, c->sha256);
-	}
+	if (!os->sha_known)
+		op_sha_end(c);
 	return fr_resp_get_ok(&c->out, c->sha256) == FR_OK ? FR_OK
 							  : FR_E_INTERNAL;
 }

@@ -13,7 +13,6 @@
 #include "conn.h"
 #include "ops.h"
 #include "server.h"
-#include "sumcache.h"
 
 static int reply(struct conn *c, const char *sha)
 {
@@ -35,18 +34,11 @@ int op_stat_start(struct conn *c)
 		r = store_open_read(c->root_fd, c->req.path, &c->os.fd,
 				    &c->os.st);
 		if (r == FR_OK) {
-			r = sumcache_get(c->os.fd, &c->os.stamp, c->sha256);
-			if (r == FR_OK) {
-				c->sha_from = "cache";
-				return reply(c, c->sha256);
-			}
-			if (r != FR_E_NOT_FOUND)
+			r = op_sha_begin(c);
+			if (r != FR_OK)
 				return r;
-			if (!c->sha)
-				c->sha = fr_sha256_new();
-			if (!c->sha)
-				return FR_E_INTERNAL;
-			fr_sha256_reset(c->sha);
+			if (c->os.sha_known)
+				return reply(c, c->sha256);
 			c->os.size = c->os.st.size;
 			c->os.pos = 0;
 			c->state = CS_BODY_OUT;
@@ -69,10 +61,6 @@ int op_stat_step(struct conn *c)
 		r = op_hash_file(c, c->os.size);
 	if (r != FR_OK)
 		return r; /* FR_AGAIN: more to hash, or an error */
-	fr_sha256_final_hex(c->sha, c->sha256);
-	c->sha_from = "file";
-	/* only if the file is still what we read (sumcache_put checks) */
-	if (c->os.stamp.size == c->os.size)
-		sumcache_put(c->os.fd, &c->os.stamp, c->sha256);
+	op_sha_end(c);
 	return reply(c, c->sha256);
 }

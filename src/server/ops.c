@@ -2,8 +2,9 @@
  * ops.c - the operation table and what operations share.
  *
  * Does: map a request op to its start/step functions and the permission it
- * needs; create and release per-request operation state; hash a file in
- * bounded chunks (get's prefix, stat's sha256).
+ * needs; create and release per-request operation state; the SHA-256 of a
+ * file for get and stat: from the checksum cache, or hashed in bounded
+ * chunks and then recorded there.
  * Does not: implement an operation (op_<name>.c) or answer errors (conn.c).
  */
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "conn.h"
 #include "listing.h"
 #include "ops.h"
+#include "sumcache.h"
 
 static const struct op ops[] = {
 	/* op          perm    root_ok proto start            step */
@@ -69,6 +71,35 @@ void op_state_cleanup(struct op_state *os)
 	listing_free(os->listing);
 	fr_list_free(os->lb);
 	op_state_init(os);
+}
+
+int op_sha_begin(struct conn *c)
+{
+	int r = sumcache_get(c->os.fd, &c->os.stamp, c->sha256);
+
+	/* the entry must describe the file as store_open_read found it */
+	if (r == FR_OK && c->os.stamp.size == c->os.st.size) {
+		c->os.sha_known = true;
+		c->sha_from = "cache";
+		return FR_OK;
+	}
+	if (r != FR_OK && r != FR_E_NOT_FOUND)
+		return r;
+	if (!c->sha)
+		c->sha = fr_sha256_new();
+	if (!c->sha)
+		return FR_E_INTERNAL;
+	fr_sha256_reset(c->sha);
+	return FR_OK;
+}
+
+void op_sha_end(struct conn *c)
+{
+	fr_sha256_final_hex(c->sha, c->sha256);
+	c->sha_from = "file";
+	/* only if the file is still what we read (sumcache_put checks) */
+	if (c->os.stamp.size == c->os.size)
+		sumcache_put(c->os.fd, &c->os.stamp, c->sha256);
 }
 
 int op_hash_file(struct conn *c, uint64_t limit)

@@ -55,7 +55,7 @@ struct op_state {
 	uint64_t offset; /* get: first byte sent */
 	struct store_stat st;   /* get, stat: what the open found */
 	struct sumcache_stamp stamp; /* get, stat: the file when opened */
-	bool sha_known;         /* get: the hash came from the cache */
+	bool sha_known;         /* get, stat: the hash came from the cache */
 	struct store_upload up; /* put */
 	bool chunked;           /* put: a chunked body (protocol 2) */
 	uint64_t chunk_left;    /* put: bytes of the current chunk to come */
@@ -80,8 +80,18 @@ int op_delete_start(struct conn *c);
 int op_mkdir_start(struct conn *c);
 int op_rename_start(struct conn *c);
 
+/* The SHA-256 of the file open in c->os.fd (get, stat), begun: from the
+ * checksum cache when it holds a trusted entry for the file as it was
+ * opened (c->sha256 filled, c->os.sha_known, sha_from "cache"); else
+ * c->sha is made ready to hash the whole file.  FR_OK or an error. */
+int op_sha_begin(struct conn *c);
+
 /* Hash up to one FR_IO_CHUNK of c->os.fd into c->sha (shared by get and
  * stat): FR_OK when pos reached limit, FR_AGAIN when more remains. */
 int op_hash_file(struct conn *c, uint64_t limit);
+
+/* All of the file went through c->sha: its hex into c->sha256 (sha_from
+ * "file"), recorded in the cache if the file is still what was read. */
+void op_sha_end(struct conn *c);
 
 #endif
