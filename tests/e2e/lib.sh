@@ -519,13 +519,22 @@ probe() {
 		"$PROBE" -s "$SRV" --ca "$CA" --cert "$CLI_CRT" --key "$CLI_KEY" "$@"
 }
 
+# numbered PREFIX: sets NUMBERED to PREFIX.N, N counting up over the whole
+# test, so no name is used twice (with $RANDOM a repeated number once made
+# a test read a killed proxy's port file).  Not in $(...): the count
+# must stay in the test's shell.
+NUMBERED_N=0
+numbered() {
+	NUMBERED_N=$((NUMBERED_N + 1))
+	NUMBERED=$1.$NUMBERED_N
+}
+
 # start_proxy ARGS...: tests/tools/faultproxy in front of the current
 # server ($SRV); sets PROXY (HOST:PORT) and PROXY_PID.  Bounded: it exits
 # by itself after --max-seconds (default 120).
-PROXY_N=0
 start_proxy() {
-	PROXY_N=$((PROXY_N + 1))
-	local pf=$T/proxy.port.$PROXY_N # never a killed proxy's port file
+	numbered "$T/proxy.port"
+	local pf=$NUMBERED
 	"$FAULTPROXY" --to "$SRV" --port-file "$pf" "$@" 2>>"$T/proxy.log" &
 	PROXY_PID=$!
 	wait_until 10 test -s "$pf" || { fail "faultproxy did not start"; finish; }

@@ -16,10 +16,9 @@ W=$T/work
 mkdir -p "$W"
 
 # fake SCRIPT: start fr_fakesrv with SCRIPT (one connection); sets SRV.
-FAKE_N=0
 fake() {
-	FAKE_N=$((FAKE_N + 1))
-	local pf=$T/fake.port.$FAKE_N
+	numbered "$T/fake.port"
+	local pf=$NUMBERED
 	printf '%s\n' "$1" >"$T/script"
 	"$FAKE" --cert "$SRV_CRT" --key "$SRV_KEY" --ca "$CA" --port-file "$pf" \
 		--script "$T/script" --log "$T/fake.log" 2>"$T/fake.err" &
@@ -30,9 +29,8 @@ fake() {
 
 # hostile DESC ENTRIES_JSON: a listing frame with these entries
 hostile() {
-	local desc=$1 entries=$2 dest
-	DEST_N=$((${DEST_N:-0} + 1))
-	dest=$W/dest.$DEST_N # a fresh directory for each case
+	numbered "$W/dest" # a fresh directory for each case
+	local desc=$1 entries=$2 dest=$NUMBERED
 	mkdir -p "$dest"
 	fake "hello 2
 read
