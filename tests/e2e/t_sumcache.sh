@@ -18,8 +18,8 @@ W=$T/work
 mkdir -p "$W" && cd "$W" || exit 1
 X=user.ferry.sha256
 
-# from_of: where the server took the hash of the last stat from
-from_of() { grep 'op=stat' "$SRV_LOG" | tail -1 | sed -n 's/.* sha256_from=\([a-z]*\).*/\1/p'; }
+# from_of [OP]: where the server took the hash of the last stat (or OP) from
+from_of() { grep "op=${1:-stat}" "$SRV_LOG" | tail -1 | sed -n 's/.* sha256_from=\([a-z]*\).*/\1/p'; }
 # sum_is NAME DESC: ferry sum of NAME equals sha256sum of the root's copy
 sum_is() {
 	expect_exit 0 ferry_c sum "$1"
@@ -86,8 +86,6 @@ sum_is copied "and recorded"
 expect_eq cache "$(from_of)" "then from the cache"
 
 # ---- get: the hash from the cache, the bytes checked by the client --------
-# get_from: where the server took the hash of the last get from
-get_from() { grep 'op=get' "$SRV_LOG" | tail -1 | sed -n 's/.* sha256_from=\([a-z]*\).*/\1/p'; }
 # get_is NAME DESC [ARGS]: ferry get of NAME arrives whole, with its hash
 get_is() {
 	local name=$1 desc=$2
@@ -99,20 +97,20 @@ get_is() {
 head -c 700000 /dev/urandom >dl
 expect_exit 0 ferry_c put dl
 get_is dl "get of a file ferryd wrote"
-expect_eq cache "$(get_from)" "get of a file ferryd wrote: its hash from the cache"
+expect_eq cache "$(from_of get)" "get of a file ferryd wrote: its hash from the cache"
 rm -f "$W/got.dl"
 cp dl "$ROOT/dl2"
 get_is dl2 "get of a file ferryd did not write"
-expect_eq file "$(get_from)" "(hashed as it was sent)"
+expect_eq file "$(from_of get)" "(hashed as it was sent)"
 rm -f "$W/got.dl2"
 get_is dl2 "the next get"
-expect_eq cache "$(get_from)" "the hash a get computed was recorded: next time from the cache"
+expect_eq cache "$(from_of get)" "the hash a get computed was recorded: next time from the cache"
 # resumed: the held prefix is not reread on the server
 rm -f "$W/got.dl"
 head -c 300000 "$ROOT/dl" >"$W/.got.dl.ferry-partial" # what an interrupted get keeps
 get_is dl "a resumed get (300000 bytes held)" --resume
 expect_grep 'op=get .*offset=300000' "$SRV_LOG" "(it resumed at 300000)"
-expect_eq cache "$(get_from)" "a resumed get: the hash from the cache, the prefix not reread"
+expect_eq cache "$(from_of get)" "a resumed get: the hash from the cache, the prefix not reread"
 # changed behind ferryd's back, size and mtime kept: hashed as sent
 m=$(stat -c %.9Y "$ROOT/dl")
 sleep 0.2
@@ -120,7 +118,7 @@ printf 'YYYY' | dd of="$ROOT/dl" bs=1 seek=5000 conv=notrunc status=none
 touch -m -d "@$m" "$ROOT/dl"
 rm -f "$W/got.dl"
 get_is dl "get of a file edited in place behind ferryd's back"
-expect_eq file "$(get_from)" "edited in place: the entry is not trusted, the file hashed as sent"
+expect_eq file "$(from_of get)" "edited in place: the entry is not trusted, the file hashed as sent"
 
 # stat --sha256 and put --overwrite use the same entry
 expect_exit 0 ferry_c put --overwrite other big
