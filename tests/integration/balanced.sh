@@ -219,12 +219,15 @@ if wait_until 60 bash -c 'for p in "$@"; do ls -l /proc/$p/fd 2>/dev/null | grep
 	nlog=LOG_$victim
 	pids=()
 	for ((i = 0; i < 8; i++)); do
-		ferry_h put --overwrite "$W/f$i" "again/f$i" >/dev/null 2>&1 &
+		ferry_h put --overwrite "$W/f$i" "again/f$i" >/dev/null 2>"$W/again.$i.err" &
 		pids+=($!)
 	done
 	bad=0
-	for p in "${pids[@]}"; do wait "$p" || bad=$((bad + 1)); done
-	expect_eq 0 "$bad" "8 more puts through the balancer"
+	for i in "${!pids[@]}"; do
+		wait "${pids[$i]}" || { bad=$((bad + 1)); sed "s/^/  | f$i: /" "$W/again.$i.err"; }
+	done
+	expect_eq 0 "$bad" "8 more puts through the balancer" ||
+		grep -h 'path=again/' "$LOG_1" "$LOG_2" | grep -v 'result=ok' | sed 's/^/  | /'
 	n=$(grep -c 'op=put path=again/.* result=ok' "${!nlog}")
 	if ((n > 0)); then pass "the restarted f$victim serves again ($n of 8)"; else fail "the restarted f$victim got no request"; fi
 else
