@@ -81,14 +81,29 @@ static int classify(int dirfd, const char *name, int errnum)
 	return fr_err_from_errno(errnum);
 }
 
-/* Open directory name below dirfd, creating it when asked. */
+/* Open directory name below dirfd, creating it when asked.  Instances on
+ * one shared file system may create the same directory at once: one mkdir
+ * wins, the other sees EEXIST, and GlusterFS has answered the open right
+ * after that with ENOENT (t_gluster, two mounts).  So an ENOENT after a
+ * create is retried, OPEN_DIR_RETRIES times, 5 ms apart and doubling
+ * (~155 ms at most, in this rare race only). */
+#define OPEN_DIR_RETRIES 5
 static int open_dir(int dirfd, const char *name, bool create, int *out)
 {
-	int fd;
+	int fd, tries;
 
 	*out = -1;
-	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 && errno == ENOENT && create) {
+	for (tries = 0;; tries++) {
+		fd = openat(dirfd, name,
+			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd >= 0 || errno != ENOENT || !create ||
+		    tries > OPEN_DIR_RETRIES)
+			break;
+		if (tries > 0) {
+			struct timespec ts = { 0, 5000000L << (tries - 1) };
+
+			(void)nanosleep(&ts, NULL);
+		}
 		if (mkdirat(dirfd, name, 0755) == 0) {
 			/* the new entry must survive a crash before we
 			 * promise anything stored below it */
@@ -99,8 +114,6 @@ static int open_dir(int dirfd, const char *name, bool create, int *out)
 		} else if (errno != EEXIST) {
 			return fr_err_from_errno(errno);
 		}
-		fd = openat(dirfd, name,
-			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	}
 	if (fd < 0)
 		return classify(dirfd, name, errno);
